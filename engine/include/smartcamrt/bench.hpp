@@ -1,0 +1,31 @@
+#pragma once
+// Raw session latency, the figures onnxruntime_perf_test prints: init time, first run, then
+// p50/p90/p99/mean/max over a fixed number of runs after warm-up, and throughput.
+#include <string>
+
+#include "smartcamrt/backend.hpp"
+#include "smartcamrt/stats.hpp"
+
+namespace smartcamrt {
+
+struct BenchConfig {
+  std::string model_path;
+  std::string runtime;  // empty = by suffix
+  SessionOptions session;
+  int warmup = 10;
+  int runs = 200;
+};
+
+struct BenchResult {
+  std::string model, runtime, runtime_version, input_shape;
+  int threads = 0;
+  double init_ms = 0, first_run_ms = 0;
+  Stats latency_ms;
+  double throughput_per_s = 0;
+};
+
+BenchResult run_bench(const BenchConfig& config);
+std::string format_bench(const BenchResult& result);
+std::string bench_to_json(const BenchResult& result);
+
+}  // namespace smartcamrt

@@ -1,0 +1,66 @@
+#pragma once
+// Detection task: letterbox -> session -> YOLOv5 decode -> class-aware NMS -> boxes in source
+// pixels. It knows nothing of runtimes: the session comes from the backend registry.
+//
+// Thread-safety: a Detector owns one Session and its buffers; use it from one thread at a time.
+// Run several streams with one Detector each.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "smartcamrt/backend.hpp"
+#include "smartcamrt/detection.hpp"
+#include "smartcamrt/letterbox.hpp"
+
+namespace smartcamrt {
+
+struct DetectorConfig {
+  std::string model_path;
+  std::string runtime;  // backend name; empty = chosen by the model file's suffix
+  SessionOptions session;
+  float conf_threshold = 0.25f;
+  float iou_threshold = 0.45f;
+  size_t max_det = 300;
+  bool force = false;  // accept a model whose manifest records a failed parity check
+};
+
+struct ModelInfo {
+  std::string path;
+  std::string name;       // file name
+  std::string runtime;    // backend name
+  std::string precision;  // from the manifest; "fp32" when unknown
+  int input_width = 0, input_height = 0;
+  std::vector<std::string> labels;  // class names; "class<N>" where the model carries none
+  std::string parity;               // the manifest's parity summary, empty when none
+};
+
+class Detector {
+ public:
+  // Opens and validates the model (file exists, runtime available, image input [1,3,H,W] float32,
+  // YOLOv5 output [1,N,5+classes]). Throws Error with a one-line message otherwise.
+  static std::unique_ptr<Detector> Create(const DetectorConfig& config);
+
+  const ModelInfo& info() const { return info_; }
+  Session& session() { return *session_; }
+
+  // The three steps, separately timed by the pipeline.
+  LetterboxMeta preprocess(const cv::Mat& bgr);
+  void infer();
+  Detections postprocess(const LetterboxMeta& meta);
+
+  // All three, for callers that do not time the steps.
+  Detections detect(const cv::Mat& bgr);
+
+ private:
+  Detector(const DetectorConfig& config, std::unique_ptr<Session> session, ModelInfo info);
+
+  DetectorConfig config_;
+  std::unique_ptr<Session> session_;
+  ModelInfo info_;
+  std::vector<float> input_;  // NCHW letterboxed image, reused every frame
+  std::vector<Tensor> outputs_;
+};
+
+}  // namespace smartcamrt

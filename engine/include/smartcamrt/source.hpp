@@ -1,0 +1,41 @@
+#pragma once
+// Frame sources: a video file, an image, a folder of images, a camera (index or /dev/videoN), or a
+// network stream (rtsp/http URL). open_source() picks the kind from the spec and throws Error with a
+// one-line message when the source cannot be opened or yields no frame.
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <opencv2/core.hpp>
+
+namespace smartcamrt {
+
+enum class SourceKind { kVideo, kImage, kImageFolder, kCamera, kStream };
+const char* source_kind_name(SourceKind kind);
+
+struct SourceInfo {
+  SourceKind kind = SourceKind::kVideo;
+  std::string spec;
+  int width = 0, height = 0;  // of the first frame
+  double fps = 0;             // 0 when unknown (images)
+  int64_t frame_count = -1;   // -1 when unknown or unbounded
+  bool live() const { return kind == SourceKind::kCamera || kind == SourceKind::kStream; }
+};
+
+struct Frame {
+  cv::Mat image;      // BGR, 8-bit
+  int64_t index = 0;  // 0-based position in the source
+  std::string name;   // file name for image sources, empty otherwise
+};
+
+class FrameSource {
+ public:
+  virtual ~FrameSource() = default;
+  virtual const SourceInfo& info() const = 0;
+  // Next frame; false at the end of the source. Not thread-safe: one reader.
+  virtual bool read(Frame& frame) = 0;
+};
+
+std::unique_ptr<FrameSource> open_source(const std::string& spec);
+
+}  // namespace smartcamrt

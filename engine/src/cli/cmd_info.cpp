@@ -1,0 +1,17 @@
+#include <cstdio>
+
+#include "cli_support.hpp"
+#include "commands.hpp"
+#include "smartcamrt/info.hpp"
+
+namespace smartcamrt::cli {
+
+int info_command(int argc, char** argv) {
+  CLI::App app("Versions, host and the runtime backends with their availability", "smartcamrt info");
+  return run_guarded(app, argc, argv, [&] {
+    std::fputs(describe_system().c_str(), stdout);
+    return 0;
+  });
+}
+
+}  // namespace smartcamrt::cli

@@ -1,0 +1,33 @@
+#include "smartcamrt/info.hpp"
+
+#include <opencv2/core/version.hpp>
+
+#include "smartcamrt/backend.hpp"
+#include "smartcamrt/gpu_monitor.hpp"
+#include "smartcamrt/host.hpp"
+#include "smartcamrt/version.hpp"
+
+namespace smartcamrt {
+
+std::string describe_system() {
+  const HostInfo host = read_host_info();
+  std::string out;
+  out += "smartcamrt " SMARTCAMRT_VERSION "\n";
+  out += "host       " + host.cpu_model + ", " + std::to_string(host.cores) + " cores, " + host.arch + "\n";
+  out += "os         " + host.os + " (kernel " + host.kernel + ")\n";
+  out += "opencv     " CV_VERSION "\n";
+  const GpuMonitor& gpu = GpuMonitor::instance();
+  out += "gpu        " + (gpu.available() ? gpu.device_name() + " (NVML)" : "none: " + gpu.reason()) + "\n";
+  out += "backends\n";
+  for (const Backend* backend : BackendRegistry::instance().list()) {
+    const Availability availability = backend->availability();
+    std::string suffixes;
+    for (const auto& suffix : backend->file_suffixes()) suffixes += (suffixes.empty() ? "" : " ") + suffix;
+    out += "  " + backend->name() + std::string(12 - std::min<size_t>(11, backend->name().size()), ' ');
+    out += availability.available ? "available    " + availability.version : "unavailable  " + availability.reason;
+    out += "\n    " + backend->description() + "; files: " + suffixes + "\n";
+  }
+  return out;
+}
+
+}  // namespace smartcamrt

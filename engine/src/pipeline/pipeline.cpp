@@ -1,0 +1,223 @@
+#include "smartcamrt/pipeline.hpp"
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <random>
+#include <thread>
+
+#include "run_outputs.hpp"
+#include "run_report.hpp"
+#include "smartcamrt/clock.hpp"
+#include "smartcamrt/error.hpp"
+#include "smartcamrt/frame_queue.hpp"
+#include "smartcamrt/live_status.hpp"
+#include "smartcamrt/source.hpp"
+#include "smartcamrt/stop_signal.hpp"
+#include "smartcamrt/system_sampler.hpp"
+
+namespace fs = std::filesystem;
+
+namespace smartcamrt {
+namespace {
+
+struct CapturedFrame {
+  Frame frame;
+  Clock::time_point captured;  // when the frame became available to the engine
+  double capture_ms = 0;       // time spent obtaining it from the source
+};
+
+constexpr auto kPollInterval = std::chrono::milliseconds(50);
+
+// Reads the source on its own thread. In real-time mode a file is paced at its frame rate, as a
+// camera would deliver it, and the latest-wins queue drops what the engine cannot keep up with.
+void capture_loop(FrameSource& source, const RunConfig& config, Clock::time_point start,
+                  FrameQueue<CapturedFrame>& queue, std::atomic<bool>& halt, std::atomic<int64_t>& captured) {
+  const SourceInfo& info = source.info();
+  const bool pace = config.realtime && !info.live() && info.fps > 0;
+  for (;;) {
+    if (halt.load() || stop_requested()) break;
+    if (config.max_frames > 0 && captured.load() >= config.max_frames) break;
+    CapturedFrame item;
+    const auto before = Clock::now();
+    if (!source.read(item.frame)) break;
+    item.captured = Clock::now();
+    item.capture_ms = ms_between(before, item.captured);
+    if (pace) {
+      const auto due = start + std::chrono::duration_cast<Clock::duration>(
+                                   std::chrono::duration<double>(static_cast<double>(item.frame.index) / info.fps));
+      if (due > item.captured) {
+        std::this_thread::sleep_until(due);
+        item.captured = Clock::now();
+      }
+    }
+    captured.fetch_add(1);
+    if (!queue.push(std::move(item))) break;
+  }
+  queue.close();
+}
+
+std::string prepare_out_dir(const RunConfig& config, const std::string& run_id) {
+  const std::string out_dir = config.out_dir.empty() ? (fs::path("runs") / run_id).string() : config.out_dir;
+  std::error_code ec;
+  fs::create_directories(out_dir, ec);
+  if (ec || !fs::is_directory(out_dir)) {
+    throw Error("--out '" + out_dir + "': cannot create the folder" + (ec ? ": " + ec.message() : std::string()));
+  }
+  return out_dir;
+}
+
+// One untimed run, so the first recorded frame does not carry the runtime's lazy start-up.
+void warm_up(Detector& detector, const SourceInfo& source) {
+  const cv::Mat blank(source.height > 0 ? source.height : 480, source.width > 0 ? source.width : 640, CV_8UC3,
+                      cv::Scalar(114, 114, 114));
+  detector.detect(blank);
+}
+
+void write_summary(const std::string& path, const nlohmann::json& summary) {
+  std::ofstream out(path);
+  out << summary.dump(2) << "\n";
+  if (!out) throw Error("cannot write '" + path + "'");
+}
+
+}  // namespace
+
+std::string make_run_id() {
+  const std::time_t now = std::time(nullptr);
+  std::tm local{};
+  localtime_r(&now, &local);
+  char stamp[32];
+  std::strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &local);
+  std::random_device random;
+  char suffix[8];
+  std::snprintf(suffix, sizeof(suffix), "%04x", static_cast<unsigned>(random() & 0xffffu));
+  return std::string(stamp) + "-" + suffix;
+}
+
+RunReport run_detection(const RunConfig& config) {
+  if (config.max_frames < 0) throw Error("--frames " + std::to_string(config.max_frames) + ": must be >= 0");
+  std::unique_ptr<Detector> detector = Detector::Create(config.detector);
+  std::unique_ptr<FrameSource> source = open_source(config.source);
+
+  RunContext context;
+  context.config = &config;
+  context.run_id = make_run_id();
+  context.out_dir = prepare_out_dir(config, context.run_id);
+  context.model = detector->info();
+  context.runtime_version = BackendRegistry::instance().require(context.model.runtime).availability().version;
+  context.source = source->info();
+  context.host = read_host_info();
+
+  const bool images = context.source.kind == SourceKind::kImage || context.source.kind == SourceKind::kImageFolder;
+  RunOutputs outputs(context.out_dir, context.source, config.save_annotated, context.model.labels);
+  context.files = outputs.files();
+  warm_up(*detector, context.source);
+
+  SystemSampler sampler(std::chrono::milliseconds(config.sample_interval_ms > 0 ? config.sample_interval_ms : 100));
+  if (config.telemetry) sampler.start();
+  LiveStatus status = config.print_progress ? LiveStatus::for_stdout() : LiveStatus(stdout, false);
+
+  const auto start = Clock::now();
+  // Real-time: a queue of one, newest frame wins. Otherwise: a short blocking queue, so decoding
+  // overlaps inference but no frame is dropped.
+  FrameQueue<CapturedFrame> frames(config.realtime ? 1 : 2,
+                                   config.realtime ? FrameQueue<CapturedFrame>::Mode::kLatestWins
+                                                   : FrameQueue<CapturedFrame>::Mode::kBlocking);
+  FrameQueue<ProcessedFrame> results(16, FrameQueue<ProcessedFrame>::Mode::kBlocking);
+  std::atomic<bool> halt{false};
+  std::atomic<int64_t> captured{0};
+  std::thread capture_thread(capture_loop, std::ref(*source), std::cref(config), start, std::ref(frames),
+                             std::ref(halt), std::ref(captured));
+  std::thread sink_thread([&] {
+    while (!results.closed_and_empty()) {
+      if (auto item = results.pop(kPollInterval)) outputs.write(*item);
+    }
+  });
+
+  RunStatistics stats;
+  const std::string input_size = std::to_string(context.model.input_width) + "x" + std::to_string(context.model.input_height);
+  try {
+    while (!stop_requested()) {
+      std::optional<CapturedFrame> item = frames.pop(kPollInterval);
+      if (!item) {
+        if (frames.closed_and_empty()) break;
+        continue;
+      }
+      const auto t_pre = Clock::now();
+      const LetterboxMeta meta = detector->preprocess(item->frame.image);
+      const auto t_infer = Clock::now();
+      detector->infer();
+      const auto t_post = Clock::now();
+      Detections detections = detector->postprocess(meta);
+      const auto t_done = Clock::now();
+
+      ProcessedFrame done;
+      FrameRecord& r = done.record;
+      r.run_id = context.run_id;
+      r.frame = item->frame.index;
+      r.ts_ms = ms_between(start, item->captured);
+      r.model = context.model.name;
+      r.runtime = context.model.runtime;
+      r.precision = context.model.precision;
+      r.input = input_size;
+      r.capture_ms = item->capture_ms;
+      r.queue_ms = ms_between(item->captured, t_pre);
+      r.pre_ms = ms_between(t_pre, t_infer);
+      r.infer_ms = ms_between(t_infer, t_post);
+      r.post_ms = ms_between(t_post, t_done);
+      r.e2e_ms = ms_between(item->captured, t_done);
+      r.dropped = frames.dropped();
+      r.detections = static_cast<int>(detections.size());
+      if (config.telemetry) {
+        const ResourceSample sample = sampler.latest();
+        r.cpu_proc_pct = sample.cpu_proc_pct;
+        r.cpu_sys_pct = sample.cpu_sys_pct;
+        r.rss_mb = sample.rss_mb;
+        r.gpu_util_pct = sample.gpu_util_pct;
+        r.gpu_mem_mb = sample.gpu_mem_mb;
+      }
+      stats.add(r);
+      status.update(r);
+      done.detections = std::move(detections);
+      if (config.save_annotated) done.image = std::move(item->frame.image);
+      if (images) done.name = item->frame.name;
+      results.push(std::move(done));
+    }
+  } catch (...) {
+    halt.store(true);
+    frames.close();
+    results.close();
+    capture_thread.join();
+    sink_thread.join();
+    throw;
+  }
+  const auto end = Clock::now();
+  context.interrupted = stop_requested();
+  halt.store(true);
+  frames.close();
+  capture_thread.join();
+  results.close();
+  sink_thread.join();  // every processed frame reaches the files before the summary is written
+  outputs.close();
+  sampler.stop();
+  status.finish();
+
+  context.captured = captured.load();
+  context.processed = static_cast<int64_t>(stats.processed());
+  context.dropped = frames.dropped();
+  context.duration_s = ms_between(start, end) / 1000.0;
+
+  RunReport report;
+  report.run_id = context.run_id;
+  report.out_dir = context.out_dir;
+  report.summary_path = (fs::path(context.out_dir) / "summary.json").string();
+  report.processed = context.processed;
+  report.dropped = context.dropped;
+  report.interrupted = context.interrupted;
+  write_summary(report.summary_path, summary_json(context, stats));
+  report.summary_table = summary_table(context, stats);
+  return report;
+}
+
+}  // namespace smartcamrt

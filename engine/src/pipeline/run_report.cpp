@@ -1,0 +1,104 @@
+#include "run_report.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+#include <opencv2/core/version.hpp>
+
+#include "smartcamrt/version.hpp"
+
+namespace smartcamrt {
+namespace {
+
+double round3(double value) { return std::round(value * 1000.0) / 1000.0; }
+
+nlohmann::json stats_json(const Stats& s) {
+  return {{"count", s.count}, {"mean", round3(s.mean)}, {"p50", round3(s.p50)}, {"p90", round3(s.p90)},
+          {"p95", round3(s.p95)}, {"p99", round3(s.p99)}, {"max", round3(s.max)}};
+}
+
+double fps_of(const RunContext& context) {
+  return context.duration_s > 0 ? static_cast<double>(context.processed) / context.duration_s : 0.0;
+}
+
+}  // namespace
+
+nlohmann::json summary_json(const RunContext& c, const RunStatistics& stats) {
+  const RunConfig& config = *c.config;
+  nlohmann::json doc;
+  doc["run_id"] = c.run_id;
+  doc["tool"] = "smartcamrt run";
+  doc["config"] = {{"model", config.detector.model_path},
+                   {"source", config.source},
+                   {"runtime", c.model.runtime},
+                   {"threads", config.detector.session.threads},
+                   {"conf", config.detector.conf_threshold},
+                   {"iou", config.detector.iou_threshold},
+                   {"realtime", config.realtime},
+                   {"imgsz", {c.model.input_width, c.model.input_height}},
+                   {"max_frames", config.max_frames > 0 ? nlohmann::json(config.max_frames) : nlohmann::json()},
+                   {"telemetry", config.telemetry}};
+  doc["model"] = {{"name", c.model.name}, {"precision", c.model.precision}, {"classes", c.model.labels.size()},
+                  {"parity", c.model.parity}};
+  doc["host"] = {{"cpu_model", c.host.cpu_model}, {"cores", c.host.cores}, {"os", c.host.os},
+                 {"kernel", c.host.kernel}, {"arch", c.host.arch}};
+  doc["versions"] = {{"smartcamrt", SMARTCAMRT_VERSION}, {c.model.runtime, c.runtime_version}, {"opencv", CV_VERSION}};
+  doc["source"] = {{"kind", source_kind_name(c.source.kind)}, {"width", c.source.width},
+                   {"height", c.source.height}, {"fps", c.source.fps}};
+  doc["frames"] = {{"captured", c.captured}, {"processed", c.processed}, {"dropped", c.dropped}};
+  doc["duration_s"] = round3(c.duration_s);
+  doc["fps"] = round3(fps_of(c));
+  auto& stages = doc["stages"] = nlohmann::json::object();
+  for (const auto& [name, s] : stats.stages()) stages[name] = stats_json(s);
+  auto& resources = doc["resources"] = nlohmann::json::object();
+  for (const auto& [name, s] : stats.resources()) resources[name] = {{"mean", round3(s.mean)}, {"max", round3(s.max)}};
+  auto& events = doc["events"] = nlohmann::json::array();
+  for (const RunEvent& e : stats.events()) events.push_back({{"frame", e.frame}, {"ts_ms", round3(e.ts_ms)}, {"event", e.event}});
+  doc["files"] = c.files;
+  doc["interrupted"] = c.interrupted;
+  return doc;
+}
+
+std::string summary_table(const RunContext& c, const RunStatistics& stats) {
+  const RunConfig& config = *c.config;
+  std::string out;
+  char line[256];
+  std::snprintf(line, sizeof(line), "SmartCamRT run %s%s\n", c.run_id.c_str(), c.interrupted ? "  (interrupted)" : "");
+  out += line;
+  std::snprintf(line, sizeof(line), "  model    %s  [%s %s, %s, input %dx%d, threads %d]\n", c.model.name.c_str(),
+                c.model.runtime.c_str(), c.runtime_version.c_str(), c.model.precision.c_str(), c.model.input_width,
+                c.model.input_height, config.detector.session.threads);
+  out += line;
+  std::snprintf(line, sizeof(line), "  source   %s  [%s %dx%d, %.1f fps, %s]\n",
+                std::filesystem::path(config.source).filename().string().c_str(), source_kind_name(c.source.kind),
+                c.source.width, c.source.height, c.source.fps, config.realtime ? "real-time" : "as fast as possible");
+  out += line;
+  std::snprintf(line, sizeof(line), "  frames   %lld processed, %lld dropped, %.1f s, %.2f FPS\n",
+                static_cast<long long>(c.processed), static_cast<long long>(c.dropped), c.duration_s, fps_of(c));
+  out += line;
+  out += "  stage (ms)      p50      p90      p99     mean      max\n";
+  const auto stage_stats = stats.stages();
+  for (const char* name : {"capture_ms", "queue_ms", "pre_ms", "infer_ms", "post_ms", "e2e_ms"}) {
+    const auto it = stage_stats.find(name);
+    if (it == stage_stats.end()) continue;
+    const Stats& s = it->second;
+    std::string label(name);
+    label = label.substr(0, label.size() - 3);
+    std::snprintf(line, sizeof(line), "  %-10s %8.2f %8.2f %8.2f %8.2f %8.2f\n", label.c_str(), s.p50, s.p90, s.p99,
+                  s.mean, s.max);
+    out += line;
+  }
+  const auto resources = stats.resources();
+  const auto cpu = resources.find("cpu_proc_pct");
+  const auto rss = resources.find("rss_mb");
+  if (cpu != resources.end() && rss != resources.end()) {
+    std::snprintf(line, sizeof(line), "  cpu      %.0f%% mean, %.0f%% max (of one core)   rss %.0f MiB mean, %.0f MiB max\n",
+                  cpu->second.mean, cpu->second.max, rss->second.mean, rss->second.max);
+    out += line;
+  }
+  out += "  out      " + c.out_dir + "\n";
+  return out;
+}
+
+}  // namespace smartcamrt
