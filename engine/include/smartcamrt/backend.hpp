@@ -18,7 +18,7 @@
 namespace smartcamrt {
 
 struct SessionOptions {
-  int threads = 0;            // intra-op threads; 0 = the runtime's default (all cores)
+  int threads = 0;             // intra-op threads; 0 = the runtime's default (all cores)
   bool allow_spinning = true;  // let idle worker threads spin (lower latency, more CPU)
 };
 
@@ -42,8 +42,8 @@ struct Availability {
 class Backend {
  public:
   virtual ~Backend() = default;
-  virtual std::string name() const = 0;         // registry key, e.g. "ort"
-  virtual std::string description() const = 0;  // e.g. "ONNX Runtime (CPU execution provider)"
+  virtual std::string name() const = 0;                        // registry key, e.g. "ort"
+  virtual std::string description() const = 0;                 // e.g. "ONNX Runtime (CPU execution provider)"
   virtual std::vector<std::string> file_suffixes() const = 0;  // e.g. {".onnx"}
   virtual Availability availability() const = 0;
   // Throws smartcamrt::Error naming the model file and the problem.
@@ -77,8 +77,7 @@ struct BackendRegistration {
 
 }  // namespace smartcamrt
 
-#define SMARTCAMRT_REGISTER_BACKEND(Type)                                                       \
-  namespace {                                                                                   \
-  const ::smartcamrt::detail::BackendRegistration smartcamrt_backend_registration_##Type{ \
-      std::make_unique<Type>()};                                                                \
+#define SMARTCAMRT_REGISTER_BACKEND(Type)                                                                           \
+  namespace {                                                                                                       \
+  const ::smartcamrt::detail::BackendRegistration smartcamrt_backend_registration_##Type{std::make_unique<Type>()}; \
   }

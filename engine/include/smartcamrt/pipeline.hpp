@@ -13,11 +13,11 @@ namespace smartcamrt {
 struct RunConfig {
   DetectorConfig detector;
   std::string source;
-  std::string out_dir;          // empty = runs/<run_id>
-  int64_t max_frames = 0;       // 0 = the whole source
-  bool realtime = false;        // pace a file at its frame rate and drop frames when behind
-  bool save_annotated = true;   // annotated.mp4 or annotated/ images
-  bool telemetry = true;        // resource sampler on
+  std::string out_dir;         // empty = runs/<run_id>
+  int64_t max_frames = 0;      // 0 = the whole source
+  bool realtime = false;       // pace a file at its frame rate and drop frames when behind
+  bool save_annotated = true;  // annotated.mp4 or annotated/ images
+  bool telemetry = true;       // resource sampler on
   int sample_interval_ms = 100;
   bool print_progress = false;  // one status line per second on stderr
 };

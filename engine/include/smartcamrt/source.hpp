@@ -26,6 +26,9 @@ struct Frame {
   cv::Mat image;      // BGR, 8-bit
   int64_t index = 0;  // 0-based position in the source
   std::string name;   // file name for image sources, empty otherwise
+  // Decode time already spent when the source read this frame ahead (it decodes the first frame
+  // at open time, to fail early on a bad source); 0 for frames decoded inside read().
+  double preread_ms = 0;
 };
 
 class FrameSource {

@@ -8,7 +8,7 @@
 namespace smartcamrt {
 
 struct YoloDecodeOptions {
-  float conf_threshold = 0.25f;      // on objectness * class probability
+  float conf_threshold = 0.25f;   // on objectness * class probability
   size_t max_candidates = 30000;  // before NMS, highest scores kept (YOLOv5's max_nms)
 };
 

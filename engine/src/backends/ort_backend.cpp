@@ -104,9 +104,8 @@ class OrtSession final : public Session {
       values.push_back(Ort::Value::CreateTensor(memory_, const_cast<void*>(view.data), view.byte_size(),
                                                 view.shape.data(), view.shape.size(), to_ort(view.dtype)));
     }
-    std::vector<Ort::Value> results =
-        session_.Run(Ort::RunOptions{nullptr}, input_names_.data(), values.data(), values.size(),
-                     output_names_.data(), output_names_.size());
+    std::vector<Ort::Value> results = session_.Run(Ort::RunOptions{nullptr}, input_names_.data(), values.data(),
+                                                   values.size(), output_names_.data(), output_names_.size());
     std::vector<Tensor> outputs;
     outputs.reserve(results.size());
     for (auto& value : results) {

@@ -104,8 +104,14 @@ std::string bench_to_json(const BenchResult& r) {
                         {"init_ms", r.init_ms},
                         {"first_run_ms", r.first_run_ms},
                         {"latency_ms",
-                         {{"count", s.count}, {"mean", s.mean}, {"min", s.min}, {"p50", s.p50}, {"p90", s.p90},
-                          {"p95", s.p95}, {"p99", s.p99}, {"max", s.max}}},
+                         {{"count", s.count},
+                          {"mean", s.mean},
+                          {"min", s.min},
+                          {"p50", s.p50},
+                          {"p90", s.p90},
+                          {"p95", s.p95},
+                          {"p99", s.p99},
+                          {"max", s.max}}},
                         {"throughput_per_s", r.throughput_per_s}};
   return doc.dump(2);
 }

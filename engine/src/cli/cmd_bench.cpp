@@ -15,9 +15,13 @@ int bench_command(int argc, char** argv) {
   std::string json_path;
   app.add_option("--model", config.model_path, "model file")->required();
   app.add_option("--runtime", config.runtime, "backend name (default: from the model file's suffix)");
-  app.add_option("--warmup", config.warmup, "untimed runs after the first")->check(CLI::NonNegativeNumber)->capture_default_str();
+  app.add_option("--warmup", config.warmup, "untimed runs after the first")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   app.add_option("--runs", config.runs, "timed runs")->check(CLI::Range(1, 10000000))->capture_default_str();
-  app.add_option("--threads", config.session.threads, "inference threads")->check(CLI::Range(1, 256))->capture_default_str();
+  app.add_option("--threads", config.session.threads, "inference threads")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
   app.add_option("--json", json_path, "also write the figures as JSON to FILE");
 
   return run_guarded(app, argc, argv, [&] {

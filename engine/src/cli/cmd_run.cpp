@@ -13,7 +13,8 @@ int run_command(int argc, char** argv) {
   config.detector.session.threads = default_threads();
   bool no_save = false, no_telemetry = false, quiet = false;
   app.add_option("--model", config.detector.model_path, "model file (.onnx)")->required();
-  app.add_option("--source", config.source, "video file, image, image folder, camera index, /dev/videoN or rtsp/http URL")
+  app.add_option("--source", config.source,
+                 "video file, image, image folder, camera index, /dev/videoN or rtsp/http URL")
       ->required();
   app.add_option("--frames", config.max_frames, "read at most N frames from the source (0 = all)")
       ->check(CLI::NonNegativeNumber);
@@ -25,7 +26,9 @@ int run_command(int argc, char** argv) {
   app.add_option("--conf", config.detector.conf_threshold, "confidence threshold")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
-  app.add_option("--iou", config.detector.iou_threshold, "NMS IoU threshold")->check(CLI::Range(0.0, 1.0))->capture_default_str();
+  app.add_option("--iou", config.detector.iou_threshold, "NMS IoU threshold")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
   app.add_option("--max-det", config.detector.max_det, "most detections kept per frame")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();

@@ -43,7 +43,7 @@ void capture_loop(FrameSource& source, const RunConfig& config, Clock::time_poin
     const auto before = Clock::now();
     if (!source.read(item.frame)) break;
     item.captured = Clock::now();
-    item.capture_ms = ms_between(before, item.captured);
+    item.capture_ms = ms_between(before, item.captured) + item.frame.preread_ms;
     if (pace) {
       const auto due = start + std::chrono::duration_cast<Clock::duration>(
                                    std::chrono::duration<double>(static_cast<double>(item.frame.index) / info.fps));
@@ -121,9 +121,9 @@ RunReport run_detection(const RunConfig& config) {
   const auto start = Clock::now();
   // Real-time: a queue of one, newest frame wins. Otherwise: a short blocking queue, so decoding
   // overlaps inference but no frame is dropped.
-  FrameQueue<CapturedFrame> frames(config.realtime ? 1 : 2,
-                                   config.realtime ? FrameQueue<CapturedFrame>::Mode::kLatestWins
-                                                   : FrameQueue<CapturedFrame>::Mode::kBlocking);
+  FrameQueue<CapturedFrame> frames(config.realtime ? 1 : 2, config.realtime
+                                                                ? FrameQueue<CapturedFrame>::Mode::kLatestWins
+                                                                : FrameQueue<CapturedFrame>::Mode::kBlocking);
   FrameQueue<ProcessedFrame> results(16, FrameQueue<ProcessedFrame>::Mode::kBlocking);
   std::atomic<bool> halt{false};
   std::atomic<int64_t> captured{0};
@@ -136,7 +136,8 @@ RunReport run_detection(const RunConfig& config) {
   });
 
   RunStatistics stats;
-  const std::string input_size = std::to_string(context.model.input_width) + "x" + std::to_string(context.model.input_height);
+  const std::string input_size =
+      std::to_string(context.model.input_width) + "x" + std::to_string(context.model.input_height);
   try {
     while (!stop_requested()) {
       std::optional<CapturedFrame> item = frames.pop(kPollInterval);

@@ -29,7 +29,8 @@ std::string detections_json_line(const FrameRecord& record, const Detections& de
 class RunOutputs {
  public:
   // Creates the files; throws Error naming the file that cannot be created.
-  RunOutputs(const std::string& out_dir, const SourceInfo& source, bool save_annotated, std::vector<std::string> labels);
+  RunOutputs(const std::string& out_dir, const SourceInfo& source, bool save_annotated,
+             std::vector<std::string> labels);
   ~RunOutputs();
   void write(ProcessedFrame& frame);
   void close();

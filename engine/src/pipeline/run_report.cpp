@@ -14,8 +14,8 @@ namespace {
 double round3(double value) { return std::round(value * 1000.0) / 1000.0; }
 
 nlohmann::json stats_json(const Stats& s) {
-  return {{"count", s.count}, {"mean", round3(s.mean)}, {"p50", round3(s.p50)}, {"p90", round3(s.p90)},
-          {"p95", round3(s.p95)}, {"p99", round3(s.p99)}, {"max", round3(s.max)}};
+  return {{"count", s.count},     {"mean", round3(s.mean)}, {"p50", round3(s.p50)}, {"p90", round3(s.p90)},
+          {"p95", round3(s.p95)}, {"p99", round3(s.p99)},   {"max", round3(s.max)}};
 }
 
 double fps_of(const RunContext& context) {
@@ -39,13 +39,20 @@ nlohmann::json summary_json(const RunContext& c, const RunStatistics& stats) {
                    {"imgsz", {c.model.input_width, c.model.input_height}},
                    {"max_frames", config.max_frames > 0 ? nlohmann::json(config.max_frames) : nlohmann::json()},
                    {"telemetry", config.telemetry}};
-  doc["model"] = {{"name", c.model.name}, {"precision", c.model.precision}, {"classes", c.model.labels.size()},
+  doc["model"] = {{"name", c.model.name},
+                  {"precision", c.model.precision},
+                  {"classes", c.model.labels.size()},
                   {"parity", c.model.parity}};
-  doc["host"] = {{"cpu_model", c.host.cpu_model}, {"cores", c.host.cores}, {"os", c.host.os},
-                 {"kernel", c.host.kernel}, {"arch", c.host.arch}};
+  doc["host"] = {{"cpu_model", c.host.cpu_model},
+                 {"cores", c.host.cores},
+                 {"os", c.host.os},
+                 {"kernel", c.host.kernel},
+                 {"arch", c.host.arch}};
   doc["versions"] = {{"smartcamrt", SMARTCAMRT_VERSION}, {c.model.runtime, c.runtime_version}, {"opencv", CV_VERSION}};
-  doc["source"] = {{"kind", source_kind_name(c.source.kind)}, {"width", c.source.width},
-                   {"height", c.source.height}, {"fps", c.source.fps}};
+  doc["source"] = {{"kind", source_kind_name(c.source.kind)},
+                   {"width", c.source.width},
+                   {"height", c.source.height},
+                   {"fps", c.source.fps}};
   doc["frames"] = {{"captured", c.captured}, {"processed", c.processed}, {"dropped", c.dropped}};
   doc["duration_s"] = round3(c.duration_s);
   doc["fps"] = round3(fps_of(c));
@@ -54,7 +61,8 @@ nlohmann::json summary_json(const RunContext& c, const RunStatistics& stats) {
   auto& resources = doc["resources"] = nlohmann::json::object();
   for (const auto& [name, s] : stats.resources()) resources[name] = {{"mean", round3(s.mean)}, {"max", round3(s.max)}};
   auto& events = doc["events"] = nlohmann::json::array();
-  for (const RunEvent& e : stats.events()) events.push_back({{"frame", e.frame}, {"ts_ms", round3(e.ts_ms)}, {"event", e.event}});
+  for (const RunEvent& e : stats.events())
+    events.push_back({{"frame", e.frame}, {"ts_ms", round3(e.ts_ms)}, {"event", e.event}});
   doc["files"] = c.files;
   doc["interrupted"] = c.interrupted;
   return doc;
@@ -93,7 +101,8 @@ std::string summary_table(const RunContext& c, const RunStatistics& stats) {
   const auto cpu = resources.find("cpu_proc_pct");
   const auto rss = resources.find("rss_mb");
   if (cpu != resources.end() && rss != resources.end()) {
-    std::snprintf(line, sizeof(line), "  cpu      %.0f%% mean, %.0f%% max (of one core)   rss %.0f MiB mean, %.0f MiB max\n",
+    std::snprintf(line, sizeof(line),
+                  "  cpu      %.0f%% mean, %.0f%% max (of one core)   rss %.0f MiB mean, %.0f MiB max\n",
                   cpu->second.mean, cpu->second.max, rss->second.mean, rss->second.max);
     out += line;
   }

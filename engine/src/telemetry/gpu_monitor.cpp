@@ -78,7 +78,8 @@ GpuReading GpuMonitor::read() const {
   }
   if (const auto memory = symbol<MemoryFn>(library_, "nvmlDeviceGetMemoryInfo")) {
     NvmlMemory value{};
-    if (memory(device_, &value) == kNvmlSuccess) reading.mem_used_mb = static_cast<double>(value.used) / (1024.0 * 1024.0);
+    if (memory(device_, &value) == kNvmlSuccess)
+      reading.mem_used_mb = static_cast<double>(value.used) / (1024.0 * 1024.0);
   }
   if (const auto temperature = symbol<TemperatureFn>(library_, "nvmlDeviceGetTemperature")) {
     unsigned int value = 0;

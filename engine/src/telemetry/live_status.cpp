@@ -9,7 +9,7 @@
 
 namespace smartcamrt {
 namespace {
-constexpr size_t kWindow = 100;                        // frames in the rolling latency window
+constexpr size_t kWindow = 100;                              // frames in the rolling latency window
 constexpr auto kMinRedraw = std::chrono::milliseconds(500);  // at most twice a second
 }  // namespace
 

@@ -36,10 +36,10 @@ void draw_detections(cv::Mat& bgr, const Detections& detections, const std::vect
     int baseline = 0;
     const cv::Size text = cv::getTextSize(caption, cv::FONT_HERSHEY_SIMPLEX, font_scale, 1, &baseline);
     const int text_top = std::max(0, top_left.y - text.height - baseline - 2);
-    cv::rectangle(bgr, cv::Point(top_left.x, text_top), cv::Point(top_left.x + text.width + 2, text_top + text.height + baseline + 2),
-                  colour, cv::FILLED);
-    cv::putText(bgr, caption, cv::Point(top_left.x + 1, text_top + text.height + 1), cv::FONT_HERSHEY_SIMPLEX, font_scale,
-                cv::Scalar(0, 0, 0), 1, cv::LINE_AA);
+    cv::rectangle(bgr, cv::Point(top_left.x, text_top),
+                  cv::Point(top_left.x + text.width + 2, text_top + text.height + baseline + 2), colour, cv::FILLED);
+    cv::putText(bgr, caption, cv::Point(top_left.x + 1, text_top + text.height + 1), cv::FONT_HERSHEY_SIMPLEX,
+                font_scale, cv::Scalar(0, 0, 0), 1, cv::LINE_AA);
   }
 }
 

@@ -103,7 +103,8 @@ Detector::Detector(const DetectorConfig& config, std::unique_ptr<Session> sessio
     : config_(config),
       session_(std::move(session)),
       info_(std::move(info)),
-      input_(static_cast<size_t>(3) * static_cast<size_t>(info_.input_width) * static_cast<size_t>(info_.input_height)) {}
+      input_(static_cast<size_t>(3) * static_cast<size_t>(info_.input_width) *
+             static_cast<size_t>(info_.input_height)) {}
 
 LetterboxMeta Detector::preprocess(const cv::Mat& bgr) {
   const LetterboxMeta meta = compute_letterbox(bgr.cols, bgr.rows, info_.input_width, info_.input_height);
@@ -125,8 +126,8 @@ Detections Detector::postprocess(const LetterboxMeta& meta) {
   }
   YoloDecodeOptions options;
   options.conf_threshold = config_.conf_threshold;
-  Detections candidates = decode_yolov5(output.data_as<float>(), static_cast<size_t>(shape[1]),
-                                        static_cast<size_t>(shape[2]), options);
+  Detections candidates =
+      decode_yolov5(output.data_as<float>(), static_cast<size_t>(shape[1]), static_cast<size_t>(shape[2]), options);
   Detections detections = nms(candidates, config_.iou_threshold, config_.max_det);
   for (Detection& detection : detections) detection.box = to_source(detection.box, meta);
   return detections;

@@ -15,8 +15,8 @@ constexpr float kPadValue = 114.f / 255.f;  // YOLOv5's grey border, normalised
 LetterboxMeta compute_letterbox(int src_width, int src_height, int dst_width, int dst_height) {
   if (src_width <= 0 || src_height <= 0 || dst_width <= 0 || dst_height <= 0) {
     throw Error("letterbox: image sizes must be positive (source " + std::to_string(src_width) + "x" +
-                std::to_string(src_height) + ", model " + std::to_string(dst_width) + "x" +
-                std::to_string(dst_height) + ")");
+                std::to_string(src_height) + ", model " + std::to_string(dst_width) + "x" + std::to_string(dst_height) +
+                ")");
   }
   LetterboxMeta meta;
   meta.src_width = src_width;

@@ -9,6 +9,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/videoio.hpp>
 
+#include "smartcamrt/clock.hpp"
 #include "smartcamrt/error.hpp"
 
 namespace fs = std::filesystem;
@@ -53,9 +54,11 @@ class ImageSource final : public FrameSource {
     info_.kind = kind;
     info_.spec = spec;
     info_.frame_count = static_cast<int64_t>(files_.size());
+    const auto start = Clock::now();
     if (!load(0, first_)) {
       throw Error("source '" + spec + "': cannot decode image '" + files_[0].filename().string() + "'");
     }
+    first_.preread_ms = ms_between(start, Clock::now());
     info_.width = first_.image.cols;
     info_.height = first_.image.rows;
     have_first_ = true;
@@ -82,6 +85,7 @@ class ImageSource final : public FrameSource {
     frame.image = cv::imread(files_[index].string(), cv::IMREAD_COLOR);
     frame.index = static_cast<int64_t>(index);
     frame.name = files_[index].filename().string();
+    frame.preread_ms = 0;
     return !frame.image.empty();
   }
 
@@ -118,9 +122,11 @@ class CaptureSource final : public FrameSource {
                                                           "container/codec FFmpeg cannot read)"));
       }
     }
+    const auto start = Clock::now();
     if (!capture_.read(first_.image) || first_.image.empty()) {
       throw Error(what + ": no frame could be decoded (empty, truncated or corrupt)");
     }
+    first_.preread_ms = ms_between(start, Clock::now());
     first_.index = 0;
     have_first_ = true;
     info_.width = first_.image.cols;
@@ -145,6 +151,7 @@ class CaptureSource final : public FrameSource {
     if (!capture_.read(frame.image) || frame.image.empty()) return false;
     frame.index = next_index_++;
     frame.name.clear();
+    frame.preread_ms = 0;
     return true;
   }
 

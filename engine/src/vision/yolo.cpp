@@ -18,8 +18,8 @@ Detections decode_yolov5(const float* rows, size_t row_count, size_t row_size, c
     const float score = objectness * classes[best];
     if (score <= options.conf_threshold) continue;
     const float cx = row[0], cy = row[1], half_w = row[2] * 0.5f, half_h = row[3] * 0.5f;
-    candidates.push_back(Detection{Box{cx - half_w, cy - half_h, cx + half_w, cy + half_h}, score,
-                                   static_cast<int>(best)});
+    candidates.push_back(
+        Detection{Box{cx - half_w, cy - half_h, cx + half_w, cy + half_h}, score, static_cast<int>(best)});
   }
   if (candidates.size() > options.max_candidates) {
     std::partial_sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(options.max_candidates),

@@ -1,0 +1,81 @@
+// Bad input through the real binary: one clear line on stderr naming what is wrong, a non-zero
+// exit, and no crash or stack trace.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "../support/process.hpp"
+#include "../support/tiny_onnx.hpp"
+
+namespace smartcamrt {
+namespace {
+
+using testing::run_process;
+
+void expect_one_line_error(const testing::ProcessResult& result, const std::string& needle) {
+  EXPECT_EQ(result.exit_code, 2) << result.err;
+  ASSERT_FALSE(result.err.empty());
+  EXPECT_EQ(result.err.find('\n'), result.err.size() - 1) << "more than one line:\n" << result.err;
+  EXPECT_NE(result.err.find(needle), std::string::npos) << result.err;
+  for (const char* crash : {"terminate called", "Aborted", "Segmentation", "what():"}) {
+    EXPECT_EQ(result.err.find(crash), std::string::npos) << result.err;
+  }
+}
+
+class BadInput : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = testing::make_temp_dir("cli-bad");
+    good_model_ = testing::save_constant_yolo_model(dir_ + "/tiny.onnx", 32, std::vector<float>(8, 0.f), 8);
+    image_ = dir_ + "/image.png";
+    std::ofstream(dir_ + "/text.txt") << "hello";
+  }
+  testing::ProcessResult run(std::vector<std::string> args) {
+    args.insert(args.begin(), testing::cli_path());
+    return run_process(args);
+  }
+  std::string dir_, good_model_, image_;
+};
+
+TEST_F(BadInput, UnknownCommandOptionAndValues) {
+  expect_one_line_error(run({"--bogus"}), "unknown option '--bogus'");
+  expect_one_line_error(run({"run", "--model", good_model_, "--source", "0", "--bogus"}), "--bogus");
+  expect_one_line_error(run({"run", "--model", good_model_, "--source", "x", "--conf", "2"}), "--conf");
+  expect_one_line_error(run({"run", "--model", good_model_, "--source", "x", "--threads", "lots"}), "--threads");
+  expect_one_line_error(run({"run", "--source", "x"}), "--model is required");
+  expect_one_line_error(run({"bench", "--model", good_model_, "--runs", "0"}), "--runs");
+}
+
+TEST_F(BadInput, ModelFiles) {
+  expect_one_line_error(run({"run", "--model", dir_ + "/absent.onnx", "--source", "0"}), "absent.onnx': no such file");
+  expect_one_line_error(run({"run", "--model", dir_ + "/text.txt", "--source", "0"}), "no runtime handles '.txt'");
+  std::ofstream(dir_ + "/fake.onnx") << "not protobuf at all";
+  expect_one_line_error(run({"run", "--model", dir_ + "/fake.onnx", "--source", "0"}), "ONNX Runtime cannot load it");
+  const std::string text_model = testing::TinyOnnxModel()
+                                     .input("ids", {1, 16})
+                                     .output("out", {1, 16})
+                                     .node("Identity", {"ids"}, {"out"})
+                                     .save(dir_ + "/text_model.onnx");
+  expect_one_line_error(run({"run", "--model", text_model, "--source", "0"}), "not an image tensor");
+  expect_one_line_error(run({"bench", "--model", dir_ + "/absent.onnx"}), "no such file");
+}
+
+TEST_F(BadInput, Sources) {
+  std::ofstream(dir_ + "/video.avi") << std::string(10000, 'z');
+  expect_one_line_error(run({"run", "--model", good_model_, "--source", dir_ + "/video.avi", "--out", dir_ + "/o1"}),
+                        "video.avi'");
+  expect_one_line_error(run({"run", "--model", good_model_, "--source", "7", "--out", dir_ + "/o2"}),
+                        "camera '7': no such device /dev/video7");
+  expect_one_line_error(run({"run", "--model", good_model_, "--source", dir_ + "/none.mp4"}), "no such file or folder");
+}
+
+TEST_F(BadInput, ToolingCommandWithoutToolingSaysSo) {
+  // With SMARTCAMRT_TOOLS pointing nowhere the hand-off must fail plainly, not exec garbage.
+  setenv("SMARTCAMRT_TOOLS", (dir_ + "/no-tools").c_str(), 1);
+  const auto result = run({"export", "--format", "onnx"});
+  unsetenv("SMARTCAMRT_TOOLS");
+  expect_one_line_error(result, "smartcamrt-tools");
+}
+
+}  // namespace
+}  // namespace smartcamrt

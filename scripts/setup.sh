@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Installs everything SmartCamRT needs on a fresh Debian 12 machine, from package registries only,
+# then builds the engine. Idempotent: each step is skipped when its result is already there.
+#   1. Debian packages (compilers, CMake, OpenCV 4.6 modules, GoogleTest, CLI11, nlohmann-json, ...)
+#   2. the ONNX Runtime C/C++ SDK (scripts/fetch-ort-sdk.sh), unless ONNXRUNTIME_ROOT names one
+#   3. a Python 3.11 venv (.venv) with the pinned tooling (tools/requirements.txt) and smartcamrt-tools
+#   4. the C++ build (CMake preset "release" -> build/)
+# Environment: SMARTCAMRT_SKIP_BUILD=1 skips step 4.
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$repo"
+say() { printf '[setup] %s\n' "$*" >&2; }
+
+# 1. Debian packages ---------------------------------------------------------------------------
+apt_packages=(build-essential cmake ninja-build pkg-config git ca-certificates
+  libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libopencv-videoio-dev
+  libgtest-dev libgmock-dev nlohmann-json3-dev libcli11-dev clang-format ffmpeg
+  python3 python3-venv npm)
+missing=()
+for pkg in "${apt_packages[@]}"; do
+  # An npm from elsewhere (nodesource, nvm) serves as well as Debian's.
+  [[ "$pkg" == npm ]] && command -v npm >/dev/null && continue
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  say "installing Debian packages: ${missing[*]}"
+  sudo_cmd=()
+  if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null || { say "need root (or sudo) to install: ${missing[*]}"; exit 1; }
+    sudo_cmd=(sudo)
+  fi
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  say "Debian packages: present"
+fi
+
+# 2. ONNX Runtime C/C++ SDK --------------------------------------------------------------------
+if [[ -n "${ONNXRUNTIME_ROOT:-}" ]]; then
+  [[ -f "$ONNXRUNTIME_ROOT/include/onnxruntime_cxx_api.h" ]] ||
+    { say "ONNXRUNTIME_ROOT=$ONNXRUNTIME_ROOT has no include/onnxruntime_cxx_api.h"; exit 1; }
+  say "ONNX Runtime SDK: $ONNXRUNTIME_ROOT (from ONNXRUNTIME_ROOT)"
+else
+  sdk="$(bash scripts/fetch-ort-sdk.sh)"
+  say "ONNX Runtime SDK: $sdk"
+fi
+
+# 3. Python tooling venv -----------------------------------------------------------------------
+python_bin=""
+for candidate in python3.11 python3; do
+  if command -v "$candidate" >/dev/null && "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
+    python_bin="$(command -v "$candidate")"
+    break
+  fi
+done
+[[ -n "$python_bin" ]] || { say "Python 3.11 is required (python3.11 or python3)"; exit 1; }
+if [[ ! -x .venv/bin/python ]]; then
+  say "creating .venv with $python_bin"
+  "$python_bin" -m venv .venv
+fi
+stamp=.venv/.smartcamrt-requirements
+wanted="$(sha256sum tools/requirements.txt tools/pyproject.toml | sha256sum | cut -d' ' -f1)"
+if [[ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]]; then
+  say "installing the pinned Python tooling (torch 2.13.0 CPU, onnx, onnxruntime, ...)"
+  .venv/bin/python -m pip install -q --disable-pip-version-check -r tools/requirements.txt
+  .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -e tools
+  echo "$wanted" >"$stamp"
+else
+  say "Python tooling: present (.venv)"
+fi
+
+# 4. Build --------------------------------------------------------------------------------------
+if [[ "${SMARTCAMRT_SKIP_BUILD:-0}" != 1 ]]; then
+  [[ -f build/CMakeCache.txt ]] || cmake --preset release >/dev/null
+  say "building (cmake --build build)"
+  cmake --build build -j "$(nproc)" >/dev/null || cmake --build build -j 1
+  say "engine: $repo/build/smartcamrt"
+fi

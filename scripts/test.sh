@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# All tests: installs what is missing, builds, then runs the C++ suite (unit + end-to-end with the
+# real YOLOv5n), the Python suite, and the format/lint checks. Non-zero exit when anything fails.
+set -euo pipefail
+bash "$(dirname "$0")/setup.sh"
+source "$(dirname "$0")/env.sh"
+cd "$repo"
+
+status=0
+export SMARTCAMRT_TEST_MODEL
+SMARTCAMRT_TEST_MODEL="$(ensure_model 640)"
+
+echo "== C++ tests (ctest)"
+ctest --test-dir build --output-on-failure -j 2 || status=1
+
+echo "== Python tests (pytest)"
+.venv/bin/python -m pytest tools/tests -q || status=1
+
+echo "== format and lint"
+clang_files=$(git ls-files 'engine/*.cpp' 'engine/*.hpp')
+# shellcheck disable=SC2086
+clang-format --dry-run --Werror $clang_files || { echo "clang-format: run 'clang-format -i' on the files above"; status=1; }
+.venv/bin/ruff check tools || status=1
+.venv/bin/ruff format --check tools || status=1
+
+exit $status
