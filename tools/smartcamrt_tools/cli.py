@@ -1,0 +1,110 @@
+"""``smartcamrt-tools``: argument parsing only; each command calls one library function."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+from .errors import ToolError
+
+
+def _export(args: argparse.Namespace) -> None:
+    from .export import export_model  # torch is slow to import: only commands that need it pay
+
+    imgsz = args.imgsz[0] if len(args.imgsz) == 1 else args.imgsz
+    artifact = export_model(args.weights, args.format, args.out, imgsz=imgsz, opset=args.opset)
+    print(artifact)  # the last line is the artifact path, for scripts
+
+
+def _ref_run(args: argparse.Namespace) -> None:
+    from .refrun import RefRunOptions, run_reference
+
+    options = RefRunOptions(
+        model=args.model,
+        source=args.source,
+        frames=args.frames,
+        out=args.out,
+        realtime=args.realtime,
+        threads=args.threads,
+        conf=args.conf,
+        iou=args.iou,
+        annotate=not args.no_annotate,
+        imgsz=(args.imgsz[0], args.imgsz[-1]),
+    )
+    print(run_reference(options))  # the last line is the run folder
+
+
+def _version(_args: argparse.Namespace) -> None:
+    print(f"smartcamrt-tools {__version__}")
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .export.formats import FORMATS  # the table only: cheap to import, keeps help in step
+
+    parser = argparse.ArgumentParser(
+        prog="smartcamrt-tools", description="SmartCamRT model tooling and the Python reference loop."
+    )
+    parser.add_argument("--version", action="version", version=f"smartcamrt-tools {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    export = commands.add_parser("export", help="export a YOLOv5 checkpoint, check parity, write a manifest")
+    export.add_argument("--weights", required=True, help="a .pt path or a name such as yolov5n.pt")
+    export.add_argument("--format", required=True, help=f"artifact format: {', '.join(sorted(FORMATS))}")
+    export.add_argument(
+        "--imgsz", type=int, nargs="+", default=[640], metavar="N", help="input size: N, or H W (default 640)"
+    )
+    export.add_argument("--opset", type=int, default=None, help="ONNX opset (default 17, minimum 17)")
+    export.add_argument("--out", required=True, help="output folder")
+    export.set_defaults(handler=_export)
+
+    ref = commands.add_parser("ref-run", help="run the Python reference loop and write a run folder")
+    ref.add_argument("--model", required=True, help="ONNX model file")
+    ref.add_argument("--source", required=True, help="video file, image file, image folder or camera index")
+    ref.add_argument("--frames", type=_positive_int, default=None, help="stop after N source frames")
+    ref.add_argument("--out", default=None, help="run folder (default runs/<run_id>)")
+    ref.add_argument(
+        "--realtime", action="store_true", help="pace at the source fps, drop frames when behind"
+    )
+    ref.add_argument("--threads", type=_positive_int, default=None, help="ONNX Runtime intra-op threads")
+    ref.add_argument("--conf", type=float, default=0.25, help="confidence threshold (default 0.25)")
+    ref.add_argument("--iou", type=float, default=0.45, help="NMS IoU threshold (default 0.45)")
+    ref.add_argument(
+        "--imgsz",
+        type=int,
+        nargs="+",
+        default=[640],
+        metavar="N",
+        help="input size H W for dynamic-shape models",
+    )
+    ref.add_argument("--no-annotate", action="store_true", help="skip annotated.mp4 / annotated/")
+    ref.set_defaults(handler=_ref_run)
+
+    version = commands.add_parser("version", help="print the version")
+    version.set_defaults(handler=_version)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.handler(args)
+    except ToolError as exc:
+        print(f"smartcamrt-tools {args.command}: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:  # outside the loop's own handling (e.g. during export)
+        print(f"smartcamrt-tools {args.command}: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

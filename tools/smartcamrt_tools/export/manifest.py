@@ -1,0 +1,69 @@
+"""The manifest written beside every prepared model (``<artifact>.json``, see DESIGN.md)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ..checkpoint import Checkpoint, file_sha256
+from ..validate import ParityResult
+from ..versions import tool_versions
+from ..vision.letterbox import PAD_VALUE
+from .formats import ExportFormat
+
+
+def manifest_path(artifact: Path) -> Path:
+    return artifact.with_name(artifact.name + ".json")
+
+
+def build_manifest(
+    artifact: Path,
+    fmt: ExportFormat,
+    checkpoint: Checkpoint,
+    input_hw: tuple[int, int],
+    output_shape: list[int],
+    parity: ParityResult,
+) -> dict[str, Any]:
+    height, width = input_hw
+    return {
+        "name": artifact.stem,
+        "format": fmt.name,
+        "precision": fmt.precision,
+        "runtime": fmt.runtime,
+        "file": artifact.name,
+        "sha256": file_sha256(artifact),
+        "source": {
+            "path": str(checkpoint.path),
+            "sha256": checkpoint.sha256,
+            "official": checkpoint.official,
+        },
+        "input": {
+            "name": fmt.input_name,
+            "shape": [1, 3, height, width],
+            "dtype": "float32",
+            "layout": "NCHW",
+            "color": "RGB",
+            "scale": 1 / 255,
+            "letterbox": {"pad_value": PAD_VALUE, "center": True},
+        },
+        "output": {"name": fmt.output_name, "shape": output_shape, "decode": "yolov5"},
+        "labels": checkpoint.names,
+        "stride": checkpoint.stride,
+        "tools": tool_versions(*fmt.packages),
+        "parity": parity.to_manifest(),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def write_manifest(artifact: Path, manifest: dict[str, Any]) -> Path:
+    path = manifest_path(artifact)
+    path.write_text(json.dumps(manifest, indent=2) + "\n")
+    return path
+
+
+def read_manifest(artifact: Path) -> dict[str, Any] | None:
+    """The manifest beside ``artifact``, or None when there is none (third-party models)."""
+    path = manifest_path(artifact)
+    return json.loads(path.read_text()) if path.is_file() else None

@@ -1,0 +1,86 @@
+"""``smartcamrt-tools export``: checkpoint -> rebuilt model -> artifact -> parity check -> manifest."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from ..assets import resolve_weights
+from ..checkpoint import load_checkpoint
+from ..errors import ParityError, ToolError
+from ..validate import check_parity, describe, load_parity_inputs, torch_runner
+from ..yolov5 import build_from_checkpoint
+from .formats import get_format
+from .manifest import build_manifest, write_manifest
+from .request import ExportRequest
+
+
+def parse_imgsz(imgsz: int | Sequence[int], max_stride: int = 32) -> tuple[int, int]:
+    """``640`` or ``[H, W]`` -> (H, W); each side must be a positive multiple of the model's max stride."""
+    sizes = [imgsz] if isinstance(imgsz, int) else list(imgsz)
+    if len(sizes) == 1:
+        sizes = sizes * 2
+    if len(sizes) != 2:
+        raise ToolError(f"--imgsz takes one size or two (H W), got {len(sizes)}")
+    for side in sizes:
+        if side <= 0 or side % max_stride:
+            nearest = max(max_stride, round(side / max_stride) * max_stride)
+            raise ToolError(
+                f"--imgsz {side} is not a multiple of the model stride {max_stride}; try {nearest}"
+            )
+    return sizes[0], sizes[1]
+
+
+def artifact_name(stem: str, input_hw: tuple[int, int], suffix: str) -> str:
+    """``yolov5n-640.onnx`` for a square input, ``yolov5n-640x480.onnx`` (W x H, as frames.csv) otherwise."""
+    height, width = input_hw
+    size = str(height) if height == width else f"{width}x{height}"
+    return f"{stem}-{size}{suffix}"
+
+
+def export_model(
+    weights: str,
+    format_name: str,
+    out_dir: str | Path,
+    imgsz: int | Sequence[int] = 640,
+    opset: int | None = None,
+    log: Callable[[str], None] = print,
+) -> Path:
+    """Export, validate and describe one model; returns the artifact path (absolute).
+
+    A failed parity check still writes the artifact and its manifest (``parity.passed = false``) for
+    inspection, then raises :class:`ParityError`.
+    """
+    fmt = get_format(format_name)
+    source = resolve_weights(weights)
+    checkpoint = load_checkpoint(source)
+    official = {True: "official release file", False: "NOT the official release file", None: "no known hash"}
+    log(f"weights: {source} (sha256 {checkpoint.sha256}, {official[checkpoint.official]})")
+
+    max_stride = max(checkpoint.stride or [32])
+    input_hw = parse_imgsz(imgsz, max_stride)
+    reference = build_from_checkpoint(checkpoint)  # unfused fp32: the parity reference
+    to_export = build_from_checkpoint(checkpoint, fuse=True)
+
+    out = Path(out_dir).expanduser().resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    artifact = out / artifact_name(source.stem, input_hw, fmt.suffix)
+    inputs = load_parity_inputs(input_hw)  # before exporting: a missing image should fail fast
+    sample = np.zeros((1, 3, *input_hw), dtype=np.float32)
+    metadata = {"names": checkpoint.names, "stride": checkpoint.stride}
+    log(f"exporting {fmt.name} {input_hw[1]}x{input_hw[0]} -> {artifact}")
+    fmt.export(ExportRequest(to_export, sample, artifact, opset, metadata))
+
+    parity = check_parity(torch_runner(reference), fmt.open_runner(artifact), inputs, fmt.tolerance)
+    log(describe(parity))
+    manifest = build_manifest(artifact, fmt, checkpoint, input_hw, reference.output_shape(input_hw), parity)
+    manifest_file = write_manifest(artifact, manifest)
+    log(f"manifest: {manifest_file}")
+    if not parity.passed:
+        raise ParityError(
+            f"{artifact.name} does not match the PyTorch model within the {fmt.name} tolerance "
+            f"(max abs diff {parity.max_abs_diff:.3g}, atol {parity.atol:g}); see {manifest_file}"
+        )
+    return artifact

@@ -1,0 +1,1 @@
+"""Image pre- and post-processing shared by validation, tests and the reference loop (NumPy + OpenCV)."""
