@@ -14,7 +14,7 @@ say() { printf '[setup] %s\n' "$*" >&2; }
 # 1. Debian packages ---------------------------------------------------------------------------
 apt_packages=(build-essential cmake ninja-build pkg-config git ca-certificates
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libopencv-videoio-dev
-  libgtest-dev libgmock-dev nlohmann-json3-dev libcli11-dev clang-format ffmpeg
+  libgtest-dev libgmock-dev nlohmann-json3-dev libcli11-dev libcpp-httplib-dev clang-format ffmpeg
   python3 python3-venv npm)
 missing=()
 for pkg in "${apt_packages[@]}"; do

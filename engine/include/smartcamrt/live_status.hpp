@@ -8,6 +8,7 @@
 
 #include "smartcamrt/clock.hpp"
 #include "smartcamrt/frame_record.hpp"
+#include "smartcamrt/rate_window.hpp"
 
 namespace smartcamrt {
 
@@ -28,7 +29,7 @@ class LiveStatus {
   bool drawn_ = false;
   Clock::time_point last_draw_{};
   std::deque<double> e2e_window_;
-  std::deque<Clock::time_point> done_window_;
+  RateWindow rate_;
 };
 
 }  // namespace smartcamrt

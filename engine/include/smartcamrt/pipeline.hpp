@@ -19,7 +19,10 @@ struct RunConfig {
   bool save_annotated = true;  // annotated.mp4 or annotated/ images
   bool telemetry = true;       // resource sampler on
   int sample_interval_ms = 100;
-  bool print_progress = false;  // one status line per second on stderr
+  bool print_progress = false;  // live status line on stdout when it is a terminal
+  std::string trace_path;       // Chrome trace-event JSON; empty = off
+  int metrics_port = -1;        // Prometheus endpoint; -1 = off, 0 = any free port
+  std::string metrics_host = "127.0.0.1";
 };
 
 struct RunReport {

@@ -40,6 +40,10 @@ int run_command(int argc, char** argv) {
       ->check(CLI::Range(10, 60000))
       ->capture_default_str();
   app.add_flag("--quiet", quiet, "no live status line");
+  app.add_option("--trace", config.trace_path, "write a Chrome trace (Perfetto, chrome://tracing) to FILE");
+  app.add_option("--metrics-port", config.metrics_port, "serve Prometheus metrics on PORT (0 = any free port)")
+      ->check(CLI::Range(0, 65535));
+  app.add_option("--metrics-host", config.metrics_host, "address the metrics endpoint binds")->capture_default_str();
 
   return run_guarded(app, argc, argv, [&] {
     config.save_annotated = !no_save;

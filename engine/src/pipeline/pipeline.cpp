@@ -13,9 +13,13 @@
 #include "smartcamrt/error.hpp"
 #include "smartcamrt/frame_queue.hpp"
 #include "smartcamrt/live_status.hpp"
+#include "smartcamrt/metrics_server.hpp"
+#include "smartcamrt/pipeline_metrics.hpp"
+#include "smartcamrt/rate_window.hpp"
 #include "smartcamrt/source.hpp"
 #include "smartcamrt/stop_signal.hpp"
 #include "smartcamrt/system_sampler.hpp"
+#include "smartcamrt/trace_writer.hpp"
 
 namespace fs = std::filesystem;
 
@@ -24,8 +28,9 @@ namespace {
 
 struct CapturedFrame {
   Frame frame;
-  Clock::time_point captured;  // when the frame became available to the engine
-  double capture_ms = 0;       // time spent obtaining it from the source
+  Clock::time_point read_start;  // when the source read began
+  Clock::time_point captured;    // when the frame became available to the engine
+  double capture_ms = 0;         // time spent obtaining it from the source
 };
 
 constexpr auto kPollInterval = std::chrono::milliseconds(50);
@@ -40,10 +45,10 @@ void capture_loop(FrameSource& source, const RunConfig& config, Clock::time_poin
     if (halt.load() || stop_requested()) break;
     if (config.max_frames > 0 && captured.load() >= config.max_frames) break;
     CapturedFrame item;
-    const auto before = Clock::now();
+    item.read_start = Clock::now();
     if (!source.read(item.frame)) break;
     item.captured = Clock::now();
-    item.capture_ms = ms_between(before, item.captured) + item.frame.preread_ms;
+    item.capture_ms = ms_between(item.read_start, item.captured) + item.frame.preread_ms;
     if (pace) {
       const auto due = start + std::chrono::duration_cast<Clock::duration>(
                                    std::chrono::duration<double>(static_cast<double>(item.frame.index) / info.fps));
@@ -117,13 +122,21 @@ RunReport run_detection(const RunConfig& config) {
   SystemSampler sampler(std::chrono::milliseconds(config.sample_interval_ms > 0 ? config.sample_interval_ms : 100));
   if (config.telemetry) sampler.start();
   LiveStatus status = config.print_progress ? LiveStatus::for_stdout() : LiveStatus(stdout, false);
+  PipelineMetrics metrics;
+  metrics.set_model(context.model.name, context.model.runtime, context.model.precision);
+  std::unique_ptr<MetricsServer> metrics_server;
+  if (config.metrics_port >= 0) {
+    metrics_server = std::make_unique<MetricsServer>(metrics, config.metrics_host, config.metrics_port);
+    std::fprintf(stderr, "metrics: http://%s:%d/metrics\n", metrics_server->host().c_str(), metrics_server->port());
+  }
 
   const auto start = Clock::now();
-  // Real-time: a queue of one, newest frame wins. Otherwise: a short blocking queue, so decoding
-  // overlaps inference but no frame is dropped.
-  FrameQueue<CapturedFrame> frames(config.realtime ? 1 : 2, config.realtime
-                                                                ? FrameQueue<CapturedFrame>::Mode::kLatestWins
-                                                                : FrameQueue<CapturedFrame>::Mode::kBlocking);
+  std::unique_ptr<TraceWriter> trace;
+  if (!config.trace_path.empty()) trace = std::make_unique<TraceWriter>(config.trace_path, start);
+  // Real-time: a queue of one, newest frame wins. Otherwise: a blocking queue of one, so decoding
+  // the next frame overlaps inference but no frame is dropped.
+  FrameQueue<CapturedFrame> frames(
+      1, config.realtime ? FrameQueue<CapturedFrame>::Mode::kLatestWins : FrameQueue<CapturedFrame>::Mode::kBlocking);
   FrameQueue<ProcessedFrame> results(16, FrameQueue<ProcessedFrame>::Mode::kBlocking);
   std::atomic<bool> halt{false};
   std::atomic<int64_t> captured{0};
@@ -131,11 +144,17 @@ RunReport run_detection(const RunConfig& config) {
                              std::ref(halt), std::ref(captured));
   std::thread sink_thread([&] {
     while (!results.closed_and_empty()) {
-      if (auto item = results.pop(kPollInterval)) outputs.write(*item);
+      if (auto item = results.pop(kPollInterval)) {
+        const auto begin = Clock::now();
+        outputs.write(*item);
+        if (trace) trace->span(TraceLane::kSinks, "sinks", begin, Clock::now(), item->record.frame);
+      }
     }
   });
 
   RunStatistics stats;
+  RateWindow fps_window;
+  uint64_t seen_sample = 0;
   const std::string input_size =
       std::to_string(context.model.input_width) + "x" + std::to_string(context.model.input_height);
   try {
@@ -177,9 +196,23 @@ RunReport run_detection(const RunConfig& config) {
         r.rss_mb = sample.rss_mb;
         r.gpu_util_pct = sample.gpu_util_pct;
         r.gpu_mem_mb = sample.gpu_mem_mb;
+        if (sampler.sequence() != seen_sample) {  // a new sample: publish it once
+          seen_sample = sampler.sequence();
+          metrics.set_resources(sample);
+          if (trace) trace->counters(t_done, sample);
+        }
+      }
+      if (trace) {
+        trace->span(TraceLane::kCapture, "capture", item->read_start, item->captured, r.frame);
+        trace->span(TraceLane::kInference, "preprocess", t_pre, t_infer, r.frame);
+        trace->span(TraceLane::kInference, "inference", t_infer, t_post, r.frame);
+        trace->span(TraceLane::kInference, "postprocess", t_post, t_done, r.frame);
       }
       stats.add(r);
       status.update(r);
+      metrics.record(r);
+      fps_window.tick(t_done);
+      metrics.set_fps(fps_window.per_second());
       done.detections = std::move(detections);
       if (config.save_annotated) done.image = std::move(item->frame.image);
       if (images) done.name = item->frame.name;
@@ -203,6 +236,7 @@ RunReport run_detection(const RunConfig& config) {
   outputs.close();
   sampler.stop();
   status.finish();
+  if (trace) trace->close();
 
   context.captured = captured.load();
   context.processed = static_cast<int64_t>(stats.processed());

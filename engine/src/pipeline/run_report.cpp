@@ -60,6 +60,11 @@ nlohmann::json summary_json(const RunContext& c, const RunStatistics& stats) {
   for (const auto& [name, s] : stats.stages()) stages[name] = stats_json(s);
   auto& resources = doc["resources"] = nlohmann::json::object();
   for (const auto& [name, s] : stats.resources()) resources[name] = {{"mean", round3(s.mean)}, {"max", round3(s.max)}};
+  if (resources.contains("cpu_proc_pct") && c.host.cores > 0) {
+    // Normalised by the core count: 100 = every core busy.
+    resources["cpu_proc_norm_pct"] = {{"mean", round3(resources["cpu_proc_pct"]["mean"].get<double>() / c.host.cores)},
+                                      {"max", round3(resources["cpu_proc_pct"]["max"].get<double>() / c.host.cores)}};
+  }
   auto& events = doc["events"] = nlohmann::json::array();
   for (const RunEvent& e : stats.events())
     events.push_back({{"frame", e.frame}, {"ts_ms", round3(e.ts_ms)}, {"event", e.event}});

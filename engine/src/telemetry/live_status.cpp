@@ -13,18 +13,14 @@ constexpr size_t kWindow = 100;                              // frames in the ro
 constexpr auto kMinRedraw = std::chrono::milliseconds(500);  // at most twice a second
 }  // namespace
 
-LiveStatus::LiveStatus(std::FILE* out, bool enabled) : out_(out), enabled_(enabled) {}
+LiveStatus::LiveStatus(std::FILE* out, bool enabled) : out_(out), enabled_(enabled), rate_(kWindow) {}
 
 LiveStatus LiveStatus::for_stdout() { return LiveStatus(stdout, isatty(STDOUT_FILENO) == 1); }
 
 std::string LiveStatus::render(const FrameRecord& latest) const {
   std::vector<double> sorted(e2e_window_.begin(), e2e_window_.end());
   std::sort(sorted.begin(), sorted.end());
-  double fps = 0;
-  if (done_window_.size() >= 2) {
-    const double span = ms_between(done_window_.front(), done_window_.back()) / 1000.0;
-    if (span > 0) fps = static_cast<double>(done_window_.size() - 1) / span;
-  }
+  const double fps = rate_.per_second();
   char line[256];
   std::snprintf(line, sizeof(line), "frame %lld  %.1f FPS  e2e p50 %.1f p95 %.1f ms  drops %lld  cpu %s  rss %s  %s/%s",
                 static_cast<long long>(latest.frame), fps, sorted.empty() ? 0.0 : percentile_sorted(sorted, 0.5),
@@ -39,9 +35,8 @@ void LiveStatus::update(const FrameRecord& record) {
   if (!enabled_) return;
   const auto now = Clock::now();
   e2e_window_.push_back(record.e2e_ms);
-  done_window_.push_back(now);
+  rate_.tick(now);
   if (e2e_window_.size() > kWindow) e2e_window_.pop_front();
-  if (done_window_.size() > kWindow) done_window_.pop_front();
   if (drawn_ && now - last_draw_ < kMinRedraw) return;
   std::fprintf(out_, "\r\033[K%s", render(record).c_str());
   std::fflush(out_);

@@ -80,7 +80,10 @@ std::optional<double> SystemSampler::Atomic::get() const {
   return value.load(std::memory_order_relaxed);
 }
 
-SystemSampler::SystemSampler(std::chrono::milliseconds interval) : interval_(interval) {}
+SystemSampler::SystemSampler(std::chrono::milliseconds interval) : interval_(interval) {
+  const long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  cores_ = cores > 0 ? static_cast<int>(cores) : 1;
+}
 
 SystemSampler::~SystemSampler() { stop(); }
 
@@ -142,11 +145,13 @@ void SystemSampler::sample_now() {
   gpu_mem_.set(gpu.mem_used_mb);
   gpu_temp_.set(gpu.temp_c);
   gpu_power_.set(gpu.power_w);
+  sequence_.fetch_add(1, std::memory_order_release);
 }
 
 ResourceSample SystemSampler::latest() const {
   ResourceSample sample;
   sample.cpu_proc_pct = cpu_proc_.get();
+  if (sample.cpu_proc_pct) sample.cpu_proc_norm_pct = *sample.cpu_proc_pct / cores_;
   sample.cpu_sys_pct = cpu_sys_.get();
   sample.rss_mb = rss_.get();
   sample.peak_rss_mb = peak_rss_.get();

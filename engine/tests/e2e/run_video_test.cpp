@@ -4,6 +4,8 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -142,6 +144,30 @@ TEST(RunVideo, RealtimePacingDropsFramesWhenTheEngineFallsBehind) {
   const auto lines = read_lines(dir + "/run/frames.csv");
   ASSERT_EQ(static_cast<int>(lines.size()) - 1, processed);
   EXPECT_EQ(std::stoi(split_csv(lines.back())[14]), dropped);
+}
+
+}  // namespace smartcamrt
+
+namespace smartcamrt {
+
+TEST(RunVideo, TraceHasEveryStageOfEveryFrame) {
+  const std::string dir = testing::make_temp_dir("e2e-trace");
+  const auto result = testing::run_process({testing::cli_path(), "run", "--model", testing::test_model(), "--source",
+                                            testing::assets_dir() + "/video/vtest.avi", "--frames", "8", "--out",
+                                            dir + "/run", "--quiet", "--no-save", "--trace", dir + "/trace.json"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  std::ifstream in(dir + "/trace.json");
+  const auto doc = nlohmann::json::parse(in);
+  std::map<std::string, std::set<int>> frames_by_span;
+  int counters = 0;
+  for (const auto& e : doc["traceEvents"]) {
+    if (e["ph"] == "X") frames_by_span[e["name"].get<std::string>()].insert(e["args"]["frame"].get<int>());
+    if (e["ph"] == "C") ++counters;
+  }
+  for (const char* stage : {"capture", "preprocess", "inference", "postprocess", "sinks"}) {
+    EXPECT_EQ(frames_by_span[stage].size(), 8u) << stage;
+  }
+  EXPECT_GE(counters, 1);
 }
 
 }  // namespace smartcamrt

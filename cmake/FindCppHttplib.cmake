@@ -1,0 +1,20 @@
+# cpp-httplib, for the Prometheus endpoint. Debian splits it into httplib.h plus libcpp-httplib.so
+# (found through pkg-config); the upstream single header needs no library. Defines CppHttplib_FOUND
+# and the target smartcamrt::httplib.
+find_package(PkgConfig QUIET)
+if(PKG_CONFIG_FOUND)
+  pkg_check_modules(CPP_HTTPLIB QUIET IMPORTED_TARGET cpp-httplib)
+endif()
+if(CPP_HTTPLIB_FOUND)
+  add_library(smartcamrt::httplib ALIAS PkgConfig::CPP_HTTPLIB)
+  set(CppHttplib_FOUND TRUE)
+else()
+  find_path(CppHttplib_INCLUDE_DIR httplib.h)
+  include(FindPackageHandleStandardArgs)
+  find_package_handle_standard_args(CppHttplib REQUIRED_VARS CppHttplib_INCLUDE_DIR)
+  if(CppHttplib_FOUND)
+    add_library(smartcamrt_httplib INTERFACE)
+    target_include_directories(smartcamrt_httplib SYSTEM INTERFACE "${CppHttplib_INCLUDE_DIR}")
+    add_library(smartcamrt::httplib ALIAS smartcamrt_httplib)
+  endif()
+endif()
