@@ -20,7 +20,7 @@ echo "== format and lint"
 clang_files=$(git ls-files 'engine/*.cpp' 'engine/*.hpp')
 # shellcheck disable=SC2086
 clang-format --dry-run --Werror $clang_files || { echo "clang-format: run 'clang-format -i' on the files above"; status=1; }
-.venv/bin/ruff check tools || status=1
-.venv/bin/ruff format --check tools || status=1
+.venv/bin/ruff check tools scripts || status=1
+.venv/bin/ruff format --check tools scripts || status=1
 
 exit $status
