@@ -9,6 +9,8 @@ cd "$repo"
 status=0
 export SMARTCAMRT_TEST_MODEL
 SMARTCAMRT_TEST_MODEL="$(ensure_model 640)"
+export SMARTCAMRT_TEST_MODEL_SMALL
+SMARTCAMRT_TEST_MODEL_SMALL="$(ensure_model 320)"
 
 echo "== C++ tests (ctest)"
 ctest --test-dir build --output-on-failure -j 2 || status=1

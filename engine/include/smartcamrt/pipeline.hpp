@@ -4,9 +4,11 @@
 // per processed frame. Threads: one reads the source, the caller's thread runs the model, one
 // writes the sinks, and the resource sampler runs beside them.
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "smartcamrt/detector.hpp"
+#include "smartcamrt/run_control.hpp"
 
 namespace smartcamrt {
 
@@ -23,6 +25,10 @@ struct RunConfig {
   std::string trace_path;       // Chrome trace-event JSON; empty = off
   int metrics_port = -1;        // Prometheus endpoint; -1 = off, 0 = any free port
   std::string metrics_host = "127.0.0.1";
+  // Switch model/runtime or stop while the run goes on: through this object (library API) and/or
+  // a control file (see control_file.hpp). Either may be left empty.
+  std::shared_ptr<RunControl> control;
+  std::string control_path;
 };
 
 struct RunReport {
@@ -30,6 +36,7 @@ struct RunReport {
   std::string out_dir;
   std::string summary_path;
   int64_t processed = 0, dropped = 0;
+  int switches = 0;
   bool interrupted = false;
   std::string summary_table;  // the one-screen summary printed at the end
 };

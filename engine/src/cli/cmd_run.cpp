@@ -43,6 +43,8 @@ int run_command(int argc, char** argv) {
   app.add_option("--trace", config.trace_path, "write a Chrome trace (Perfetto, chrome://tracing) to FILE");
   app.add_option("--metrics-port", config.metrics_port, "serve Prometheus metrics on PORT (0 = any free port)")
       ->check(CLI::Range(0, 65535));
+  app.add_option("--control", config.control_path,
+                 "watch FILE for 'model=PATH runtime=NAME' (switch while running) or 'stop'");
   app.add_option("--metrics-host", config.metrics_host, "address the metrics endpoint binds")->capture_default_str();
 
   return run_guarded(app, argc, argv, [&] {

@@ -1,12 +1,16 @@
 #include "smartcamrt/pipeline.hpp"
 
 #include <atomic>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <random>
 #include <thread>
+#include <utility>
 
+#include "control_file.hpp"
 #include "run_outputs.hpp"
 #include "run_report.hpp"
 #include "smartcamrt/clock.hpp"
@@ -14,6 +18,7 @@
 #include "smartcamrt/frame_queue.hpp"
 #include "smartcamrt/live_status.hpp"
 #include "smartcamrt/metrics_server.hpp"
+#include "smartcamrt/model_switcher.hpp"
 #include "smartcamrt/pipeline_metrics.hpp"
 #include "smartcamrt/rate_window.hpp"
 #include "smartcamrt/source.hpp"
@@ -152,13 +157,40 @@ RunReport run_detection(const RunConfig& config) {
     }
   });
 
+  // Switching: requests come from the caller's RunControl and/or the control file.
+  std::shared_ptr<RunControl> control = config.control ? config.control : std::make_shared<RunControl>();
+  std::unique_ptr<ControlFileWatcher> control_file;
+  if (!config.control_path.empty()) control_file = std::make_unique<ControlFileWatcher>(config.control_path, *control);
+  ModelSwitcher switcher(config.detector, context.source.width, context.source.height);
+  std::optional<SwitchRequest> pending_switch;
+  std::string pending_event;
+  int switches = 0;
+
   RunStatistics stats;
   RateWindow fps_window;
   uint64_t seen_sample = 0;
-  const std::string input_size =
-      std::to_string(context.model.input_width) + "x" + std::to_string(context.model.input_height);
+  std::string input_size = std::to_string(context.model.input_width) + "x" + std::to_string(context.model.input_height);
+  // Between two frames: pass on a switch request, and swap in a detector that is ready.
+  const auto between_frames = [&] {
+    if (auto request = control->take_switch()) pending_switch = std::move(request);
+    if (pending_switch && switcher.request(*pending_switch)) pending_switch.reset();
+    std::string failure;
+    if (std::unique_ptr<Detector> next = switcher.take_ready(&failure)) {
+      const ModelInfo& from = detector->info();
+      const ModelInfo& to = next->info();
+      pending_event = "switch:" + from.runtime + "/" + from.name + "->" + to.runtime + "/" + to.name;
+      input_size = std::to_string(to.input_width) + "x" + std::to_string(to.input_height);
+      metrics.set_model(to.name, to.runtime, to.precision);
+      switcher.retire(std::exchange(detector, std::move(next)));
+      ++switches;
+    } else if (!failure.empty()) {
+      pending_event = "switch-failed:" + failure;
+      std::fprintf(stderr, "switch failed, staying on %s: %s\n", detector->info().name.c_str(), failure.c_str());
+    }
+  };
   try {
-    while (!stop_requested()) {
+    while (!stop_requested() && !control->stop_requested()) {
+      between_frames();
       std::optional<CapturedFrame> item = frames.pop(kPollInterval);
       if (!item) {
         if (frames.closed_and_empty()) break;
@@ -177,9 +209,10 @@ RunReport run_detection(const RunConfig& config) {
       r.run_id = context.run_id;
       r.frame = item->frame.index;
       r.ts_ms = ms_between(start, item->captured);
-      r.model = context.model.name;
-      r.runtime = context.model.runtime;
-      r.precision = context.model.precision;
+      r.model = detector->info().name;
+      r.runtime = detector->info().runtime;
+      r.precision = detector->info().precision;
+      r.event = std::exchange(pending_event, std::string());
       r.input = input_size;
       r.capture_ms = item->capture_ms;
       r.queue_ms = ms_between(item->captured, t_pre);
@@ -227,7 +260,7 @@ RunReport run_detection(const RunConfig& config) {
     throw;
   }
   const auto end = Clock::now();
-  context.interrupted = stop_requested();
+  context.interrupted = stop_requested() || control->stop_requested();
   halt.store(true);
   frames.close();
   capture_thread.join();
@@ -250,6 +283,7 @@ RunReport run_detection(const RunConfig& config) {
   report.processed = context.processed;
   report.dropped = context.dropped;
   report.interrupted = context.interrupted;
+  report.switches = switches;
   write_summary(report.summary_path, summary_json(context, stats));
   report.summary_table = summary_table(context, stats);
   return report;

@@ -171,3 +171,50 @@ TEST(RunVideo, TraceHasEveryStageOfEveryFrame) {
 }
 
 }  // namespace smartcamrt
+
+namespace smartcamrt {
+
+// Switch to the lighter 320 model through the control file, then stop the run the same way.
+TEST(RunVideo, ControlFileSwitchesToALighterModelThenStops) {
+  const std::string dir = testing::make_temp_dir("e2e-control");
+  const std::string control = dir + "/control";
+  const std::string out = dir + "/run";
+  std::ofstream(control) << "";  // present before the run: its content is not a command
+  const auto result = testing::run_process(
+      {testing::cli_path(), "run", "--model", testing::test_model(), "--source",
+       testing::assets_dir() + "/video/vtest.avi", "--realtime", "--no-save", "--quiet", "--control", control, "--out",
+       out},
+      [&](int) {
+        const auto wait_rows = [&](size_t rows) {
+          for (int i = 0; i < 600 && read_lines(out + "/frames.csv").size() < rows; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+          }
+        };
+        wait_rows(6);
+        std::ofstream(control) << "model=" << testing::test_model_small() << "\n";
+        wait_rows(30);
+        std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // a new mtime second for coarse filesystems
+        std::ofstream(control) << "stop\n";
+      });
+  EXPECT_EQ(result.exit_code, 130) << result.err;
+  const auto lines = read_lines(out + "/frames.csv");
+  ASSERT_GE(lines.size(), 31u);
+  EXPECT_LT(lines.size(), 700u);
+  int switches = 0;
+  bool after = false;
+  for (size_t i = 1; i < lines.size(); ++i) {
+    const auto fields = split_csv(lines[i]);
+    if (!fields[21].empty()) {
+      ++switches;
+      after = true;
+      EXPECT_EQ(fields[21], "switch:ort/yolov5n-640.onnx->ort/yolov5n-320.onnx");
+    }
+    EXPECT_EQ(fields[7], after ? "320x320" : "640x640") << lines[i];
+  }
+  EXPECT_EQ(switches, 1);
+  const auto summary = read_json(out + "/summary.json");
+  EXPECT_EQ(summary["events"].size(), 1u);
+  EXPECT_EQ(summary["interrupted"], true);
+}
+
+}  // namespace smartcamrt

@@ -66,6 +66,10 @@ std::string test_model() {
   return env_or_throw("SMARTCAMRT_TEST_MODEL", "export yolov5n to ONNX first (scripts/test.sh does)");
 }
 
+std::string test_model_small() {
+  return env_or_throw("SMARTCAMRT_TEST_MODEL_SMALL", "export yolov5n at 320 first (scripts/test.sh does)");
+}
+
 std::vector<std::string> read_lines(const std::string& path) {
   std::ifstream in(path);
   std::vector<std::string> lines;

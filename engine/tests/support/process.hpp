@@ -21,6 +21,8 @@ std::string cli_path();
 // both throw with a message saying how to set them, since the end-to-end tests cannot run without.
 std::string assets_dir();
 std::string test_model();
+// $SMARTCAMRT_TEST_MODEL_SMALL: the same network exported at 320 (the lighter fallback).
+std::string test_model_small();
 
 std::vector<std::string> read_lines(const std::string& path);
 std::vector<std::string> split_csv(const std::string& line);
