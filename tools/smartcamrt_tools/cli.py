@@ -36,6 +36,14 @@ def _ref_run(args: argparse.Namespace) -> None:
     print(run_reference(options))  # the last line is the run folder
 
 
+def _plot(args: argparse.Namespace) -> None:
+    from .plot import plot_runs  # matplotlib is slow to import: only this command pays
+
+    for path in plot_runs(args.runs, args.out):
+        print(path)
+    print(args.out)  # the last line is the output folder, for scripts
+
+
 def _version(_args: argparse.Namespace) -> None:
     print(f"smartcamrt-tools {__version__}")
 
@@ -87,6 +95,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ref.add_argument("--no-annotate", action="store_true", help="skip annotated.mp4 / annotated/")
     ref.set_defaults(handler=_ref_run)
+
+    plot = commands.add_parser("plot", help="draw PNG figures (latency, FPS, resources) from run folders")
+    plot.add_argument("runs", nargs="+", metavar="RUN_DIR", help="run folder(s); 2+ also get comparisons")
+    plot.add_argument("--out", required=True, help="folder for the PNGs (created if missing)")
+    plot.set_defaults(handler=_plot)
 
     version = commands.add_parser("version", help="print the version")
     version.set_defaults(handler=_version)
