@@ -22,6 +22,7 @@ struct BenchResult {
   double init_ms = 0, first_run_ms = 0;
   Stats latency_ms;
   double throughput_per_s = 0;
+  double peak_rss_mb = 0;  // the process's high-water mark after the runs (model + runtime + buffers)
 };
 
 BenchResult run_bench(const BenchConfig& config);

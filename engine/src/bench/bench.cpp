@@ -8,6 +8,7 @@
 
 #include "smartcamrt/clock.hpp"
 #include "smartcamrt/error.hpp"
+#include "smartcamrt/system_sampler.hpp"
 
 namespace smartcamrt {
 namespace {
@@ -77,6 +78,9 @@ BenchResult run_bench(const BenchConfig& config) {
   }
   const double total_s = ms_between(t_runs, Clock::now()) / 1000.0;
   result.latency_ms = summarize(latencies);
+  SystemSampler sampler;
+  sampler.sample_now();
+  result.peak_rss_mb = sampler.latest().peak_rss_mb.value_or(0);
   result.throughput_per_s = total_s > 0 ? config.runs / total_s : 0;
   return result;
 }
@@ -87,10 +91,10 @@ std::string format_bench(const BenchResult& r) {
                 "model        %s\nruntime      %s %s (threads %d)\ninput        %s\n"
                 "init         %.2f ms\nfirst run    %.2f ms\nruns         %zu\n"
                 "latency ms   p50 %.2f  p90 %.2f  p99 %.2f  mean %.2f  min %.2f  max %.2f\n"
-                "throughput   %.2f inferences/s\n",
+                "throughput   %.2f inferences/s\npeak rss     %.1f MiB\n",
                 r.model.c_str(), r.runtime.c_str(), r.runtime_version.c_str(), r.threads, r.input_shape.c_str(),
                 r.init_ms, r.first_run_ms, r.latency_ms.count, r.latency_ms.p50, r.latency_ms.p90, r.latency_ms.p99,
-                r.latency_ms.mean, r.latency_ms.min, r.latency_ms.max, r.throughput_per_s);
+                r.latency_ms.mean, r.latency_ms.min, r.latency_ms.max, r.throughput_per_s, r.peak_rss_mb);
   return text;
 }
 
@@ -112,7 +116,8 @@ std::string bench_to_json(const BenchResult& r) {
                           {"p95", s.p95},
                           {"p99", s.p99},
                           {"max", s.max}}},
-                        {"throughput_per_s", r.throughput_per_s}};
+                        {"throughput_per_s", r.throughput_per_s},
+                        {"peak_rss_mb", r.peak_rss_mb}};
   return doc.dump(2);
 }
 

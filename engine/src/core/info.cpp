@@ -1,5 +1,6 @@
 #include "smartcamrt/info.hpp"
 
+#include <nlohmann/json.hpp>
 #include <opencv2/core/version.hpp>
 
 #include "smartcamrt/backend.hpp"
@@ -28,6 +29,31 @@ std::string describe_system() {
     out += "\n    " + backend->description() + "; files: " + suffixes + "\n";
   }
   return out;
+}
+
+std::string describe_system_json() {
+  const HostInfo host = read_host_info();
+  const GpuMonitor& gpu = GpuMonitor::instance();
+  nlohmann::json doc;
+  doc["smartcamrt"] = SMARTCAMRT_VERSION;
+  doc["host"] = {{"cpu_model", host.cpu_model},
+                 {"cores", host.cores},
+                 {"os", host.os},
+                 {"kernel", host.kernel},
+                 {"arch", host.arch}};
+  doc["opencv"] = CV_VERSION;
+  doc["gpu"] = {{"available", gpu.available()}, {"name", gpu.device_name()}, {"reason", gpu.reason()}};
+  auto& backends = doc["backends"] = nlohmann::json::array();
+  for (const Backend* backend : BackendRegistry::instance().list()) {
+    const Availability availability = backend->availability();
+    backends.push_back({{"name", backend->name()},
+                        {"available", availability.available},
+                        {"version", availability.version},
+                        {"reason", availability.reason},
+                        {"description", backend->description()},
+                        {"suffixes", backend->file_suffixes()}});
+  }
+  return doc.dump(2) + "\n";
 }
 
 }  // namespace smartcamrt

@@ -4,6 +4,8 @@
 
 #include <fstream>
 
+#include <nlohmann/json.hpp>
+
 #include "../support/process.hpp"
 #include "../support/tiny_onnx.hpp"
 
@@ -78,4 +80,41 @@ TEST_F(BadInput, ToolingCommandWithoutToolingSaysSo) {
 }
 
 }  // namespace
+}  // namespace smartcamrt
+
+namespace smartcamrt {
+
+TEST(InfoCommand, JsonListsEveryBackendWithAvailabilityOrReason) {
+  const auto result = testing::run_process({testing::cli_path(), "info", "--json"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto doc = nlohmann::json::parse(result.out);
+  ASSERT_TRUE(doc["backends"].is_array());
+  bool ort = false;
+  for (const auto& backend : doc["backends"]) {
+    if (backend["name"] == "ort") ort = backend["available"].get<bool>();
+    if (!backend["available"].get<bool>()) {
+      EXPECT_FALSE(backend["reason"].get<std::string>().empty());
+    }
+  }
+  EXPECT_TRUE(ort);
+  EXPECT_GT(doc["host"]["cores"].get<int>(), 0);
+}
+
+TEST(BenchCommand, ReportsLatencyStatisticsAsJson) {
+  const std::string dir = testing::make_temp_dir("bench");
+  const std::string model = testing::save_constant_yolo_model(dir + "/m.onnx", 32, std::vector<float>(8, 0.f), 8);
+  const auto result = testing::run_process({testing::cli_path(), "bench", "--model", model, "--runs", "20", "--warmup",
+                                            "2", "--threads", "1", "--json", dir + "/bench.json"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  std::ifstream in(dir + "/bench.json");
+  const auto doc = nlohmann::json::parse(in);
+  EXPECT_EQ(doc["runtime"], "ort");
+  EXPECT_EQ(doc["latency_ms"]["count"], 20);
+  EXPECT_LE(doc["latency_ms"]["min"].get<double>(), doc["latency_ms"]["p50"].get<double>());
+  EXPECT_LE(doc["latency_ms"]["p50"].get<double>(), doc["latency_ms"]["p99"].get<double>());
+  EXPECT_GT(doc["throughput_per_s"].get<double>(), 0.0);
+  EXPECT_GT(doc["peak_rss_mb"].get<double>(), 10.0);
+  EXPECT_NE(result.out.find("latency ms   p50"), std::string::npos);
+}
+
 }  // namespace smartcamrt
