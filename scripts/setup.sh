@@ -62,8 +62,13 @@ stamp=.venv/.smartcamrt-requirements
 wanted="$(sha256sum tools/requirements.txt tools/pyproject.toml | sha256sum | cut -d' ' -f1)"
 if [[ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]]; then
   say "installing the pinned Python tooling (torch 2.13.0 CPU, onnx, onnxruntime, ...)"
-  .venv/bin/python -m pip install -q --disable-pip-version-check -r tools/requirements.txt
-  .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -e tools
+  log=.venv/pip-install.log
+  if ! { .venv/bin/python -m pip install --disable-pip-version-check -r tools/requirements.txt &&
+    .venv/bin/python -m pip install --disable-pip-version-check --no-deps -e tools; } >"$log" 2>&1; then
+    tail -n 20 "$log" >&2
+    say "pip install failed (full log: $log)"
+    exit 1
+  fi
   echo "$wanted" >"$stamp"
 else
   say "Python tooling: present (.venv)"
