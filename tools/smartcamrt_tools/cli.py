@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -42,6 +43,23 @@ def _plot(args: argparse.Namespace) -> None:
     for path in plot_runs(args.runs, args.out):
         print(path)
     print(args.out)  # the last line is the output folder, for scripts
+
+
+def _bench_runtimes(args: argparse.Namespace) -> None:
+    from .benchmark import RuntimeBenchOptions, bench_runtimes
+
+    options = RuntimeBenchOptions(
+        models=tuple(args.models),
+        out=args.out,
+        source=args.source,
+        frames=args.frames,
+        runs=args.runs,
+        warmup=args.warmup,
+        threads=args.threads,
+    )
+    out = bench_runtimes(options)
+    print((out / "runtimes.md").read_text())
+    print(out)  # the last line is the output folder
 
 
 def _version(_args: argparse.Namespace) -> None:
@@ -100,6 +118,20 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("runs", nargs="+", metavar="RUN_DIR", help="run folder(s); 2+ also get comparisons")
     plot.add_argument("--out", required=True, help="folder for the PNGs (created if missing)")
     plot.set_defaults(handler=_plot)
+
+    runtimes = commands.add_parser(
+        "bench-runtimes", help="time every prepared model on every runtime; one table (md, csv, json)"
+    )
+    runtimes.add_argument("models", nargs="+", metavar="MODEL", help="artifact files or folders of them")
+    runtimes.add_argument("--out", required=True, help="folder for runtimes.md/.csv/.json")
+    runtimes.add_argument("--source", help="video for the pipeline runs (default: vtest.avi from the assets)")
+    runtimes.add_argument("--frames", type=_positive_int, default=100, help="pipeline frames per model")
+    runtimes.add_argument("--runs", type=_positive_int, default=100, help="timed session runs per model")
+    runtimes.add_argument("--warmup", type=int, default=10, help="untimed runs first")
+    runtimes.add_argument(
+        "--threads", type=_positive_int, default=os.cpu_count() or 1, help="inference threads"
+    )
+    runtimes.set_defaults(handler=_bench_runtimes)
 
     version = commands.add_parser("version", help="print the version")
     version.set_defaults(handler=_version)

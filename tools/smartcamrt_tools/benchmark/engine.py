@@ -1,0 +1,59 @@
+"""Drives the C++ engine (`smartcamrt`): it does the timing for every runtime it has."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from ..errors import ToolError
+
+
+def engine_binary() -> str:
+    """$SMARTCAMRT_BIN, then `smartcamrt` on PATH, then the build folder of this checkout."""
+    explicit = os.environ.get("SMARTCAMRT_BIN")
+    if explicit:
+        return explicit
+    on_path = shutil.which("smartcamrt")
+    if on_path:
+        return on_path
+    built = Path(__file__).resolve().parents[3] / "build" / "smartcamrt"
+    if built.is_file():
+        return str(built)
+    raise ToolError("the C++ engine 'smartcamrt' was not found: run scripts/setup.sh or set SMARTCAMRT_BIN")
+
+
+def _run(args: list[str]) -> str:
+    result = subprocess.run([engine_binary(), *args], capture_output=True, text=True)
+    if result.returncode != 0:
+        message = (result.stderr.strip().splitlines() or ["no message"])[-1]
+        raise ToolError(f"smartcamrt {args[0]} failed: {message}")
+    return result.stdout
+
+
+def available_runtimes() -> dict[str, dict]:
+    """Backend name -> its entry in `smartcamrt info --json` (available, version, reason)."""
+    return {backend["name"]: backend for backend in json.loads(_run(["info", "--json"]))["backends"]}
+
+
+def host_line() -> str:
+    host = json.loads(_run(["info", "--json"]))["host"]
+    return f"{host['cpu_model']}, {host['cores']} cores, {host['os']}"
+
+
+def bench(model: Path, runtime: str, threads: int, runs: int, warmup: int) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "bench.json"
+        _run(["bench", "--model", str(model), "--runtime", runtime, "--threads", str(threads),
+              "--runs", str(runs), "--warmup", str(warmup), "--json", str(out)])  # fmt: skip
+        return json.loads(out.read_text())
+
+
+def pipeline_run(model: Path, runtime: str, source: str, frames: int, threads: int, out: Path) -> dict:
+    """A real-time pipeline run; returns its summary.json."""
+    _run(["run", "--model", str(model), "--runtime", runtime, "--source", source, "--frames", str(frames),
+          "--threads", str(threads), "--realtime", "--no-save", "--quiet", "--out", str(out)])  # fmt: skip
+    return json.loads((out / "summary.json").read_text())

@@ -1,0 +1,120 @@
+"""`smartcamrt-tools bench-runtimes`: every prepared model x every runtime, one table.
+
+Each artifact (a model file with its manifest beside it) is timed by the C++ engine when the engine has
+its runtime: raw session latency (`smartcamrt bench`) and a real-time pipeline run on the same video
+(`smartcamrt run`). A runtime the engine lacks is timed from Python, and the row says so.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..assets import resolve_asset
+from ..errors import ToolError
+from . import engine
+from .python_timing import bench_python_runner
+from .table import write_tables
+
+
+@dataclass(frozen=True)
+class RuntimeBenchOptions:
+    models: tuple[str, ...]  # artifact files, or folders holding artifacts with manifests
+    out: str
+    source: str | None = None  # default: vtest.avi from the assets
+    frames: int = 100  # real-time pipeline frames per artifact
+    runs: int = 100  # timed session runs per artifact
+    warmup: int = 10
+    threads: int = os.cpu_count() or 1
+
+
+def discover_artifacts(paths: tuple[str, ...]) -> list[Path]:
+    artifacts: list[Path] = []
+    for text in paths:
+        path = Path(text)
+        if path.is_dir():
+            found = sorted(
+                p for p in path.iterdir() if p.suffix != ".json" and p.with_name(p.name + ".json").is_file()
+            )
+            if not found:
+                raise ToolError(f"{path}: no prepared models (a model file with '<file>.json' beside it)")
+            artifacts += found
+        elif path.is_file():
+            if not path.with_name(path.name + ".json").is_file():
+                raise ToolError(
+                    f"{path}: no manifest '{path.name}.json' beside it (prepare it with smartcamrt export)"
+                )
+            artifacts.append(path)
+        else:
+            raise ToolError(f"{path}: no such file or folder")
+    return artifacts
+
+
+def _parity_status(manifest: dict) -> str:
+    parity = manifest.get("parity")
+    if not isinstance(parity, dict) or "passed" not in parity:
+        return "unchecked"
+    return "passed" if parity["passed"] else "FAILED"
+
+
+def _bench_artifact(
+    artifact: Path, options: RuntimeBenchOptions, runtimes: dict, source: str, out: Path
+) -> dict:
+    manifest = json.loads(artifact.with_name(artifact.name + ".json").read_text())
+    runtime = manifest.get("runtime", "")
+    row = {
+        "model": artifact.name,
+        "format": manifest.get("format", ""),
+        "precision": manifest.get("precision", ""),
+        "runtime": runtime,
+        "size_mb": artifact.stat().st_size / 2**20,
+        "parity": _parity_status(manifest),
+        "threads": options.threads,
+    }
+    backend = runtimes.get(runtime)
+    if backend and backend["available"]:
+        row["timed_by"] = "C++ engine"
+        figures = engine.bench(artifact, runtime, options.threads, options.runs, options.warmup)
+        if row["parity"] != "FAILED":  # the engine refuses a failed artifact; so does this table
+            summary = engine.pipeline_run(artifact, runtime, source, options.frames, options.threads,
+                                          out / "runs" / artifact.name)  # fmt: skip
+            row["pipeline_infer_p50_ms"] = summary["stages"]["infer_ms"]["p50"]
+            row["pipeline_e2e_p50_ms"] = summary["stages"]["e2e_ms"]["p50"]
+            row["pipeline_dropped"] = summary["frames"]["dropped"]
+    else:
+        from ..export.formats import get_format  # torch-heavy: only when a Python runner is needed
+
+        why = backend["reason"] if backend else f"no '{runtime}' backend in the engine"
+        row["timed_by"] = f"Python ({why})"
+        shape = tuple(manifest["input"]["shape"])
+        figures = bench_python_runner(get_format(row["format"]).open_runner, artifact, shape, options.runs,
+                                      options.warmup)  # fmt: skip
+    stats = figures["latency_ms"]
+    row.update(
+        init_ms=figures["init_ms"],
+        first_run_ms=figures["first_run_ms"],
+        p50_ms=stats["p50"],
+        p90_ms=stats["p90"],
+        p99_ms=stats["p99"],
+        throughput_per_s=figures["throughput_per_s"],
+        peak_rss_mb=figures["peak_rss_mb"],
+    )
+    if "pipeline_infer_p50_ms" in row:
+        row["pipeline_infer_over_session_p50"] = row["pipeline_infer_p50_ms"] / row["p50_ms"]
+    return row
+
+
+def bench_runtimes(options: RuntimeBenchOptions) -> Path:
+    """Runs the benchmark, writes runtimes.{md,csv,json} into options.out and returns that folder."""
+    artifacts = discover_artifacts(options.models)
+    source = options.source or str(resolve_asset("video", "vtest.avi"))
+    if not Path(source).is_file():
+        raise ToolError(f"--source {source}: no such file")
+    out = Path(options.out)
+    out.mkdir(parents=True, exist_ok=True)
+    runtimes = engine.available_runtimes()
+    rows = [_bench_artifact(artifact, options, runtimes, source, out) for artifact in artifacts]
+    write_tables(rows, out, machine=engine.host_line())
+    return out
