@@ -32,13 +32,14 @@ struct ModelInfo {
   std::string runtime;    // backend name
   std::string precision;  // from the manifest; "fp32" when unknown
   int input_width = 0, input_height = 0;
+  bool input_nhwc = false;          // [1,H,W,3] (TFLite style) instead of [1,3,H,W]
   std::vector<std::string> labels;  // class names; "class<N>" where the model carries none
   std::string parity;               // the manifest's parity summary, empty when none
 };
 
 class Detector {
  public:
-  // Opens and validates the model (file exists, runtime available, image input [1,3,H,W] float32,
+  // Opens and validates the model (file exists, runtime available, image input float32 [1,3,H,W] or [1,H,W,3],
   // YOLOv5 output [1,N,5+classes]). Throws Error with a one-line message otherwise.
   static std::unique_ptr<Detector> Create(const DetectorConfig& config);
 

@@ -23,6 +23,9 @@ LetterboxMeta compute_letterbox(int src_width, int src_height, int dst_width, in
 // 3 * dst_width * dst_height floats. `bgr` is an 8-bit, 3-channel image of the meta's source size.
 void letterbox_to_chw(const cv::Mat& bgr, const LetterboxMeta& meta, float* chw);
 
+// The same image as interleaved RGB float in [0, 1] (NHWC, N = 1): TFLite-style models.
+void letterbox_to_hwc(const cv::Mat& bgr, const LetterboxMeta& meta, float* hwc);
+
 // Model-input pixels -> source pixels, clipped to the source image.
 Box to_source(const Box& model_box, const LetterboxMeta& meta);
 // Source pixels -> model-input pixels (the inverse, used by tests and drawing overlays).

@@ -20,7 +20,7 @@ void check_model_file(const std::string& path) {
   if (!probe) throw Error("model '" + path + "': cannot be read (permissions?)");
 }
 
-// An image model takes one float32 tensor [1, 3, H, W].
+// An image model takes one float32 tensor, [1, 3, H, W] or (TFLite style) [1, H, W, 3].
 void check_image_input(const std::string& path, const Session& session) {
   if (session.inputs().size() != 1) {
     throw Error("model '" + path + "': takes " + std::to_string(session.inputs().size()) +
@@ -28,11 +28,13 @@ void check_image_input(const std::string& path, const Session& session) {
   }
   const TensorSpec& input = session.inputs()[0];
   const Shape& shape = input.shape;
-  const bool image_like = shape.size() == 4 && (shape[0] == 1 || shape[0] < 0) && shape[1] == 3 && shape[2] > 0 &&
-                          shape[3] > 0 && input.dtype == DType::kFloat32;
+  const bool batch_one = shape.size() == 4 && (shape[0] == 1 || shape[0] < 0);
+  const bool nchw = batch_one && shape[1] == 3 && shape[2] > 0 && shape[3] > 0;
+  const bool nhwc = batch_one && shape[3] == 3 && shape[1] > 0 && shape[2] > 0;
+  const bool image_like = (nchw || nhwc) && input.dtype == DType::kFloat32;
   if (!image_like) {
     throw Error("model '" + path + "': input '" + input.name + "' is " + dtype_name(input.dtype) + " " +
-                shape_to_string(shape) + ", not an image tensor float32 [1,3,H,W] with fixed H and W");
+                shape_to_string(shape) + ", not an image tensor float32 [1,3,H,W] or [1,H,W,3] with fixed H and W");
   }
 }
 
@@ -52,8 +54,10 @@ ModelInfo describe_model(const DetectorConfig& config, const std::string& runtim
   info.path = config.model_path;
   info.name = std::filesystem::path(config.model_path).filename().string();
   info.runtime = runtime;
-  info.input_height = static_cast<int>(session.inputs()[0].shape[2]);
-  info.input_width = static_cast<int>(session.inputs()[0].shape[3]);
+  const Shape& input = session.inputs()[0].shape;
+  info.input_nhwc = input[1] != 3;  // check_image_input accepted one of the two layouts
+  info.input_height = static_cast<int>(info.input_nhwc ? input[1] : input[2]);
+  info.input_width = static_cast<int>(info.input_nhwc ? input[2] : input[3]);
   info.precision = "fp32";
 
   const auto manifest = read_manifest(config.model_path);
@@ -108,12 +112,18 @@ Detector::Detector(const DetectorConfig& config, std::unique_ptr<Session> sessio
 
 LetterboxMeta Detector::preprocess(const cv::Mat& bgr) {
   const LetterboxMeta meta = compute_letterbox(bgr.cols, bgr.rows, info_.input_width, info_.input_height);
-  letterbox_to_chw(bgr, meta, input_.data());
+  if (info_.input_nhwc) {
+    letterbox_to_hwc(bgr, meta, input_.data());
+  } else {
+    letterbox_to_chw(bgr, meta, input_.data());
+  }
   return meta;
 }
 
 void Detector::infer() {
-  const TensorView view{DType::kFloat32, Shape{1, 3, info_.input_height, info_.input_width}, input_.data()};
+  const Shape shape = info_.input_nhwc ? Shape{1, info_.input_height, info_.input_width, 3}
+                                       : Shape{1, 3, info_.input_height, info_.input_width};
+  const TensorView view{DType::kFloat32, shape, input_.data()};
   outputs_ = session_->run({view});
 }
 
@@ -126,8 +136,13 @@ Detections Detector::postprocess(const LetterboxMeta& meta) {
   }
   YoloDecodeOptions options;
   options.conf_threshold = config_.conf_threshold;
-  Detections candidates =
-      decode_yolov5(output.data_as<float>(), static_cast<size_t>(shape[1]), static_cast<size_t>(shape[2]), options);
+  const auto rows = static_cast<size_t>(shape[1]);
+  const auto row_size = static_cast<size_t>(shape[2]);
+  Detections candidates = decode_yolov5(output.data_as<float>(), rows, row_size, options);
+  if (yolo_boxes_normalized(output.data_as<float>(), rows, row_size)) {
+    const auto w = static_cast<float>(info_.input_width), h = static_cast<float>(info_.input_height);
+    for (Detection& c : candidates) c.box = Box{c.box.x1 * w, c.box.y1 * h, c.box.x2 * w, c.box.y2 * h};
+  }
   Detections detections = nms(candidates, config_.iou_threshold, config_.max_det);
   for (Detection& detection : detections) detection.box = to_source(detection.box, meta);
   return detections;

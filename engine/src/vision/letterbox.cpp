@@ -33,7 +33,12 @@ LetterboxMeta compute_letterbox(int src_width, int src_height, int dst_width, in
   return meta;
 }
 
-void letterbox_to_chw(const cv::Mat& bgr, const LetterboxMeta& meta, float* chw) {
+namespace {
+
+// Resizes into the letterbox's inner rectangle and hands each resized row to `write_row`, after
+// filling the whole tensor with the padding value.
+template <typename WriteRow>
+void letterbox_rows(const cv::Mat& bgr, const LetterboxMeta& meta, float* tensor, WriteRow write_row) {
   if (bgr.type() != CV_8UC3 || bgr.cols != meta.src_width || bgr.rows != meta.src_height) {
     throw Error("letterbox: expected an 8-bit BGR image of " + std::to_string(meta.src_width) + "x" +
                 std::to_string(meta.src_height));
@@ -45,23 +50,43 @@ void letterbox_to_chw(const cv::Mat& bgr, const LetterboxMeta& meta, float* chw)
     cv::resize(bgr, resized, cv::Size(meta.resized_width, meta.resized_height), 0, 0, cv::INTER_LINEAR);
   }
   const size_t plane = static_cast<size_t>(meta.dst_width) * static_cast<size_t>(meta.dst_height);
-  float* red = chw;
-  float* green = chw + plane;
-  float* blue = chw + 2 * plane;
-  std::fill(chw, chw + 3 * plane, kPadValue);
-
-  constexpr float kInv255 = 1.f / 255.f;
+  std::fill(tensor, tensor + 3 * plane, kPadValue);
   const int left = static_cast<int>(meta.pad_x);
   const int top = static_cast<int>(meta.pad_y);
   for (int y = 0; y < resized.rows; ++y) {
-    const unsigned char* pixel = resized.ptr<unsigned char>(y);
-    const size_t row = static_cast<size_t>(y + top) * static_cast<size_t>(meta.dst_width) + static_cast<size_t>(left);
-    for (int x = 0; x < resized.cols; ++x, pixel += 3) {
-      blue[row + x] = pixel[0] * kInv255;
-      green[row + x] = pixel[1] * kInv255;
-      red[row + x] = pixel[2] * kInv255;
-    }
+    // Index of the first pixel of this row inside one dst_width x dst_height plane.
+    const size_t offset =
+        static_cast<size_t>(y + top) * static_cast<size_t>(meta.dst_width) + static_cast<size_t>(left);
+    write_row(resized.ptr<unsigned char>(y), resized.cols, offset, plane);
   }
+}
+
+constexpr float kInv255 = 1.f / 255.f;
+
+}  // namespace
+
+void letterbox_to_chw(const cv::Mat& bgr, const LetterboxMeta& meta, float* chw) {
+  letterbox_rows(bgr, meta, chw, [chw](const unsigned char* pixel, int width, size_t offset, size_t plane) {
+    float* red = chw + offset;
+    float* green = chw + plane + offset;
+    float* blue = chw + 2 * plane + offset;
+    for (int x = 0; x < width; ++x, pixel += 3) {
+      blue[x] = pixel[0] * kInv255;
+      green[x] = pixel[1] * kInv255;
+      red[x] = pixel[2] * kInv255;
+    }
+  });
+}
+
+void letterbox_to_hwc(const cv::Mat& bgr, const LetterboxMeta& meta, float* hwc) {
+  letterbox_rows(bgr, meta, hwc, [hwc](const unsigned char* pixel, int width, size_t offset, size_t) {
+    float* out = hwc + 3 * offset;
+    for (int x = 0; x < width; ++x, pixel += 3, out += 3) {
+      out[0] = pixel[2] * kInv255;
+      out[1] = pixel[1] * kInv255;
+      out[2] = pixel[0] * kInv255;
+    }
+  });
 }
 
 Box to_source(const Box& model_box, const LetterboxMeta& meta) {

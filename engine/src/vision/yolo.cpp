@@ -4,6 +4,11 @@
 
 namespace smartcamrt {
 
+bool yolo_boxes_normalized(const float* rows, size_t row_count, size_t row_size) {
+  if (row_count == 0 || row_size < 1) return false;
+  return rows[(row_count - 1) * row_size] < 2.f;
+}
+
 Detections decode_yolov5(const float* rows, size_t row_count, size_t row_size, const YoloDecodeOptions& options) {
   Detections candidates;
   if (row_size < 6) return candidates;

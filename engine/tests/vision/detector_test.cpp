@@ -60,6 +60,31 @@ TEST(Detector, BoxesComeBackInSourcePixelsAfterNms) {
   EXPECT_NEAR(found[1].box.y1, 40.f, 1e-4);
 }
 
+TEST(Detector, NhwcInputAndNormalisedBoxesAsInTfliteExports) {
+  const std::string dir = testing::make_temp_dir("detector-nhwc");
+  // Same scene as above, in 0..1 units; the last row marks the bottom-right grid cell (cx ~ 1).
+  const std::vector<float> rows{
+      0.5f,  0.5f,  0.25f, 0.25f, 0.9f, 0.1f, 0.9f,  // class 1 at the centre of a 64x64 input
+      0.97f, 0.97f, 0.01f, 0.01f, 0.0f, 0.0f, 0.0f,  // background row, bottom-right cell
+  };
+  const std::string model = testing::TinyOnnxModel()
+                                .input("input", {1, 64, 64, 3})
+                                .output("output0", {1, 2, 7})
+                                .initializer("rows", {1, 2, 7}, rows)
+                                .node("Identity", {"rows"}, {"output0"})
+                                .save(dir + "/nhwc.onnx");
+  auto detector = Detector::Create(config_for(model));
+  EXPECT_TRUE(detector->info().input_nhwc);
+  EXPECT_EQ(detector->info().input_width, 64);
+  const Detections found = detector->detect(cv::Mat(64, 128, CV_8UC3, cv::Scalar(0, 0, 0)));
+  ASSERT_EQ(found.size(), 1u);
+  // Model box (24,24)-(40,40) in pixels, as in BoxesComeBackInSourcePixelsAfterNms.
+  EXPECT_NEAR(found[0].box.x1, 48.f, 1e-3);
+  EXPECT_NEAR(found[0].box.y1, 16.f, 1e-3);
+  EXPECT_NEAR(found[0].box.x2, 80.f, 1e-3);
+  EXPECT_NEAR(found[0].box.y2, 48.f, 1e-3);
+}
+
 TEST(Detector, ModelWithoutLabelsGetsNumberedClasses) {
   const std::string dir = testing::make_temp_dir("detector-nolabels");
   const std::string model = testing::save_constant_yolo_model(dir + "/m.onnx", 32, std::vector<float>(3 * 8, 0.f), 8);
@@ -77,6 +102,12 @@ TEST(Detector, RejectsAModelWhoseInputIsNotAnImage) {
                                 .save(dir + "/text.onnx");
   const std::string message = error_of(config_for(model));
   EXPECT_NE(message.find("input 'tokens' is float32 [1,10], not an image tensor"), std::string::npos) << message;
+  const std::string bad_channels = testing::TinyOnnxModel()
+                                       .input("images", {1, 4, 32, 32})
+                                       .output("out", {1, 4, 32, 32})
+                                       .node("Identity", {"images"}, {"out"})
+                                       .save(dir + "/four.onnx");
+  EXPECT_NE(error_of(config_for(bad_channels)).find("not an image tensor"), std::string::npos);
 }
 
 TEST(Detector, RejectsAModelWhoseOutputIsNotYolo) {

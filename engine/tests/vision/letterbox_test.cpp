@@ -63,6 +63,20 @@ TEST(Letterbox, TensorIsPlanarRgbScaledWithGreyPadding) {
   EXPECT_FLOAT_EQ(at(2, 2, 3), 0.f);
 }
 
+TEST(Letterbox, HwcTensorHoldsTheSamePixelsInterleaved) {
+  cv::Mat bgr(3, 5, CV_8UC3);
+  cv::randu(bgr, cv::Scalar::all(0), cv::Scalar::all(255));
+  const LetterboxMeta meta = compute_letterbox(5, 3, 8, 8);
+  std::vector<float> chw(3 * 64), hwc(3 * 64);
+  letterbox_to_chw(bgr, meta, chw.data());
+  letterbox_to_hwc(bgr, meta, hwc.data());
+  for (size_t pixel = 0; pixel < 64; ++pixel) {
+    for (size_t channel = 0; channel < 3; ++channel) {
+      ASSERT_FLOAT_EQ(hwc[pixel * 3 + channel], chw[channel * 64 + pixel]) << pixel << "/" << channel;
+    }
+  }
+}
+
 TEST(Letterbox, RejectsImagesOfTheWrongSizeOrType) {
   const LetterboxMeta meta = compute_letterbox(4, 4, 8, 8);
   std::vector<float> chw(3 * 64);

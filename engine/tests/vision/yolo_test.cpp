@@ -39,6 +39,15 @@ TEST(YoloDecode, KeepsOnlyTheHighestCandidatesWhenOverTheCap) {
   for (const Detection& d : found) EXPECT_GE(d.score, 0.3f + 0.05f * 7 - 1e-6f);
 }
 
+TEST(YoloDecode, BoxUnitsAreToldFromTheLastGridCell) {
+  // Last row at the bottom-right cell: cx ~ 636 px at 640, or ~0.994 normalised.
+  const std::vector<float> pixels{4, 4, 8, 8, 0.1f, 1.f, 636, 636, 8, 8, 0.1f, 1.f};
+  const std::vector<float> normalized{0.006f, 0.006f, 0.01f, 0.01f, 0.1f, 1.f, 0.994f, 0.994f, 0.01f, 0.01f, 0.1f, 1.f};
+  EXPECT_FALSE(yolo_boxes_normalized(pixels.data(), 2, 6));
+  EXPECT_TRUE(yolo_boxes_normalized(normalized.data(), 2, 6));
+  EXPECT_FALSE(yolo_boxes_normalized(pixels.data(), 0, 6));
+}
+
 TEST(YoloDecode, RowsTooShortForAClassGiveNothing) {
   const std::vector<float> rows{1, 2, 3, 4, 0.9f};
   EXPECT_TRUE(decode_yolov5(rows.data(), 1, 5, YoloDecodeOptions{}).empty());
