@@ -15,6 +15,9 @@ REPO = Path(__file__).resolve().parents[2]
 os.environ.setdefault("SMARTCAMRT_ASSETS", str(REPO.parent / "shared" / "assets"))
 ASSETS = Path(os.environ["SMARTCAMRT_ASSETS"])
 EXPORT_IMGSZ = 320  # small input: the export + parity fixture stays fast on 2 cores
+# The detection-agreement check of the shared export runs on this many coco128 images (exports by
+# users and scripts/test.sh use all 128): enough for a real mAP, short enough for the suite.
+AGREEMENT_IMAGES_IN_TESTS = 32
 
 
 @pytest.fixture(scope="session")
@@ -67,7 +70,8 @@ def exported(assets: Path, tmp_path_factory) -> dict:
     out = tmp_path_factory.mktemp("export")
     stdout = io.StringIO()
     with contextlib.redirect_stdout(stdout):
-        args = ["export", "--weights", "yolov5n.pt", "--format", "onnx", "--imgsz", str(EXPORT_IMGSZ)]
+        args = ["export", "--weights", "yolov5n.pt", "--format", "onnx", "--imgsz", str(EXPORT_IMGSZ),
+                "--agreement-images", str(AGREEMENT_IMAGES_IN_TESTS)]  # fmt: skip
         code = main([*args, "--out", str(out)])
     return {"code": code, "stdout": stdout.getvalue().splitlines(), "out": out}
 

@@ -9,12 +9,23 @@ import numpy as np
 
 from ..assets import resolve_weights
 from ..checkpoint import load_checkpoint
+from ..detection_agreement import coco128_images
 from ..errors import ParityError, ToolError
-from ..validate import check_parity, describe, load_parity_inputs, torch_runner
+from ..validate import check_parity, describe_all, failure_reasons, load_parity_inputs, torch_runner
 from ..yolov5 import build_from_checkpoint
 from .formats import get_format
 from .manifest import build_manifest, write_manifest
 from .request import ExportRequest
+
+# coco128 images in the detection agreement (the first N in name order): all of them, ~560 reference
+# boxes over 65 classes at 640, so one flipped box moves the mAP by a step small enough to judge reduced-
+# precision rows against their floors. Cost, measured on the shared 2-core build machine at 640 (load
+# average 4.5-7.5 from other jobs): 210 s, of which the unfused PyTorch reference took 186 s (1.45 s per
+# image), ONNX Runtime 22 s, letterbox + NMS + mAP < 2 s. The PyTorch time is torch's two OpenMP threads
+# fighting the load: the same images took 0.18-0.26 s each with torch.set_num_threads(1) on that
+# machine, so an idle 2-core machine is expected to need well under a minute. Pass a smaller
+# ``agreement_images`` (e.g. 64) where export time matters more than the agreement's resolution.
+AGREEMENT_IMAGES = 128
 
 
 def parse_imgsz(imgsz: int | Sequence[int], max_stride: int = 32) -> tuple[int, int]:
@@ -47,11 +58,14 @@ def export_model(
     imgsz: int | Sequence[int] = 640,
     opset: int | None = None,
     log: Callable[[str], None] = print,
+    agreement_images: int | None = AGREEMENT_IMAGES,
 ) -> Path:
     """Export, validate and describe one model; returns the artifact path (absolute).
 
-    A failed parity check still writes the artifact and its manifest (``parity.passed = false``) for
-    inspection, then raises :class:`ParityError`.
+    The parity check compares raw outputs on two images and scores the detection agreement on the first
+    ``agreement_images`` coco128 images (None: all of them). A failed parity check still writes the
+    artifact and its manifest (``parity.passed = false``) for inspection, then raises
+    :class:`ParityError`.
     """
     fmt = get_format(format_name)
     source = resolve_weights(weights)
@@ -68,19 +82,23 @@ def export_model(
     out.mkdir(parents=True, exist_ok=True)
     artifact = out / artifact_name(source.stem, input_hw, fmt.suffix)
     inputs = load_parity_inputs(input_hw)  # before exporting: a missing image should fail fast
+    agreement = coco128_images(agreement_images)
     sample = np.zeros((1, 3, *input_hw), dtype=np.float32)
     metadata = {"names": checkpoint.names, "stride": checkpoint.stride}
     log(f"exporting {fmt.name} {input_hw[1]}x{input_hw[0]} -> {artifact}")
     fmt.export(ExportRequest(to_export, sample, artifact, opset, metadata))
 
-    parity = check_parity(torch_runner(reference), fmt.open_runner(artifact), inputs, fmt.tolerance)
-    log(describe(parity))
+    parity = check_parity(
+        torch_runner(reference), fmt.open_runner(artifact), inputs, fmt.tolerance, agreement
+    )
+    for line in describe_all(parity):
+        log(line)
     manifest = build_manifest(artifact, fmt, checkpoint, input_hw, reference.output_shape(input_hw), parity)
     manifest_file = write_manifest(artifact, manifest)
     log(f"manifest: {manifest_file}")
     if not parity.passed:
         raise ParityError(
             f"{artifact.name} does not match the PyTorch model within the {fmt.name} tolerance "
-            f"(max abs diff {parity.max_abs_diff:.3g}, atol {parity.atol:g}); see {manifest_file}"
+            f"({'; '.join(failure_reasons(parity))}); see {manifest_file}"
         )
     return artifact
