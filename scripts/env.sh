@@ -10,13 +10,18 @@ if [[ ! -f "$SMARTCAMRT_ASSETS/models/yolov5n.pt" ]]; then
   exit 2
 fi
 
-# Exports yolov5n to ONNX at the given size into the model cache unless it is already there.
-# Prints the model path.
+# Exports yolov5n in FORMAT (default onnx) at IMGSZ (default 640) into the model cache unless that
+# was done before, and prints the artifact path (the last line `smartcamrt export` prints).
 ensure_model() {
-  local imgsz="${1:-640}" model="$SMARTCAMRT_HOME/models/yolov5n-${1:-640}.onnx"
-  if [[ ! -f "$model" || ! -f "$model.json" ]]; then
-    echo "[model] exporting yolov5n.pt -> $model" >&2
-    smartcamrt export --weights yolov5n.pt --format onnx --imgsz "$imgsz" --out "$SMARTCAMRT_HOME/models" >&2
+  local imgsz="${1:-640}" format="${2:-onnx}"
+  local record="$SMARTCAMRT_HOME/models/.yolov5n-$imgsz-$format.path" artifact=""
+  [[ -f "$record" ]] && artifact="$(cat "$record")"
+  if [[ -z "$artifact" || ! -f "$artifact" || ! -f "$artifact.json" ]]; then
+    echo "[model] exporting yolov5n.pt -> $format at $imgsz into $SMARTCAMRT_HOME/models" >&2
+    mkdir -p "$SMARTCAMRT_HOME/models"
+    artifact="$(smartcamrt export --weights yolov5n.pt --format "$format" --imgsz "$imgsz" \
+      --out "$SMARTCAMRT_HOME/models" | tee /dev/stderr | tail -n 1)"
+    echo "$artifact" >"$record"
   fi
-  echo "$model"
+  echo "$artifact"
 }

@@ -4,6 +4,8 @@
 #   1. Debian packages (compilers, CMake, OpenCV 4.6 modules, GoogleTest, CLI11, nlohmann-json, ...)
 #   2. the ONNX Runtime C/C++ SDK (scripts/fetch-ort-sdk.sh), unless ONNXRUNTIME_ROOT names one
 #   3. a Python 3.11 venv (.venv) with the pinned tooling (tools/requirements.txt) and smartcamrt-tools
+#   3b. the LiteRT/TFLite C API SDK (scripts/fetch-litert.sh), unless LITERT_ROOT names one
+#   3c. the ExecuTorch C++ runtime: ships in the executorch wheel of step 3 (scripts/find-executorch.sh)
 #   4. the C++ build (CMake preset "release" -> build/)
 # Environment: SMARTCAMRT_SKIP_BUILD=1 skips step 4.
 set -euo pipefail
@@ -59,11 +61,13 @@ if [[ ! -x .venv/bin/python ]]; then
   "$python_bin" -m venv .venv
 fi
 stamp=.venv/.smartcamrt-requirements
-wanted="$(sha256sum tools/requirements.txt tools/pyproject.toml | sha256sum | cut -d' ' -f1)"
+wanted="$(sha256sum tools/requirements.txt tools/requirements-convert.txt tools/pyproject.toml | sha256sum | cut -d' ' -f1)"
 if [[ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]]; then
-  say "installing the pinned Python tooling (torch 2.13.0 CPU, onnx, onnxruntime, ...)"
+  say "installing the pinned Python tooling (torch 2.13.0 CPU, onnx, onnxruntime, executorch, litert, ...)"
   log=.venv/pip-install.log
+  # requirements-convert.txt goes in without dependency resolution (why: in the file itself).
   if ! { .venv/bin/python -m pip install --disable-pip-version-check -r tools/requirements.txt &&
+    .venv/bin/python -m pip install --disable-pip-version-check --no-deps -r tools/requirements-convert.txt &&
     .venv/bin/python -m pip install --disable-pip-version-check --no-deps -e tools; } >"$log" 2>&1; then
     tail -n 20 "$log" >&2
     say "pip install failed (full log: $log)"
@@ -72,6 +76,20 @@ if [[ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]]; then
   echo "$wanted" >"$stamp"
 else
   say "Python tooling: present (.venv)"
+fi
+
+# 3b. LiteRT (TFLite C API) SDK: library from PyPI (litert-lm-api), headers from Debian --------------
+if [[ -n "${LITERT_ROOT:-}" ]]; then
+  say "LiteRT SDK: $LITERT_ROOT (from LITERT_ROOT)"
+else
+  PYTHON="$repo/.venv/bin/python" bash scripts/fetch-litert.sh >/dev/null || say "LiteRT SDK: not fetched; the 'litert' backend builds as unavailable"
+fi
+
+# 3c. ExecuTorch C++ runtime: headers and libraries inside the executorch wheel (step 3) --------
+if et_root="$(bash scripts/find-executorch.sh)"; then
+  say "ExecuTorch runtime: $et_root"
+else
+  say "ExecuTorch runtime: not found; the 'executorch' backend builds as unavailable"
 fi
 
 # 4. Build --------------------------------------------------------------------------------------

@@ -11,6 +11,8 @@ export SMARTCAMRT_TEST_MODEL
 SMARTCAMRT_TEST_MODEL="$(ensure_model 640)"
 export SMARTCAMRT_TEST_MODEL_SMALL
 SMARTCAMRT_TEST_MODEL_SMALL="$(ensure_model 320)"
+export SMARTCAMRT_TEST_PTE
+SMARTCAMRT_TEST_PTE="$(ensure_model 640 executorch)"
 
 echo "== C++ tests (ctest)"
 ctest --test-dir build --output-on-failure -j 2 || status=1

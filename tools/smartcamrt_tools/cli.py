@@ -15,7 +15,14 @@ def _export(args: argparse.Namespace) -> None:
     from .export import export_model  # torch is slow to import: only commands that need it pay
 
     imgsz = args.imgsz[0] if len(args.imgsz) == 1 else args.imgsz
-    artifact = export_model(args.weights, args.format, args.out, imgsz=imgsz, opset=args.opset)
+    artifact = export_model(
+        args.weights,
+        args.format,
+        args.out,
+        imgsz=imgsz,
+        opset=args.opset,
+        agreement_images=args.agreement_images,
+    )
     print(artifact)  # the last line is the artifact path, for scripts
 
 
@@ -89,6 +96,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--imgsz", type=int, nargs="+", default=[640], metavar="N", help="input size: N, or H W (default 640)"
     )
     export.add_argument("--opset", type=int, default=None, help="ONNX opset (default 17, minimum 17)")
+    export.add_argument(
+        "--agreement-images",
+        type=_positive_int,
+        default=None,
+        help="coco128 images for the detection-agreement check (default: all 128)",
+    )
     export.add_argument("--out", required=True, help="output folder")
     export.set_defaults(handler=_export)
 
