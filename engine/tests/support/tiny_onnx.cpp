@@ -1,5 +1,6 @@
 #include "tiny_onnx.hpp"
 
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -134,10 +135,27 @@ std::string save_constant_yolo_model(const std::string& path, int input_size, co
   return model.save(path);
 }
 
+namespace {
+// Folders made by the tests, removed when the test program exits (kept with SMARTCAMRT_KEEP_TEST_FILES=1).
+struct TempDirs {
+  std::vector<std::filesystem::path> dirs;
+  ~TempDirs() {
+    if (std::getenv("SMARTCAMRT_KEEP_TEST_FILES")) return;
+    std::error_code ec;
+    for (const auto& dir : dirs) std::filesystem::remove_all(dir, ec);
+  }
+};
+TempDirs& temp_dirs() {
+  static TempDirs dirs;
+  return dirs;
+}
+}  // namespace
+
 std::string make_temp_dir(const std::string& tag) {
   std::random_device random;
   const auto dir = std::filesystem::temp_directory_path() / ("smartcamrt-test-" + tag + "-" + std::to_string(random()));
   std::filesystem::create_directories(dir);
+  temp_dirs().dirs.push_back(dir);
   return dir.string();
 }
 

@@ -48,7 +48,8 @@ class TinyOnnxModel {
 std::string save_constant_yolo_model(const std::string& path, int input_size, const std::vector<float>& rows,
                                      int row_size, const std::string& names_metadata = "");
 
-// A fresh folder under the test temp dir.
+// A fresh folder under the test temp dir, removed when the test program exits
+// (SMARTCAMRT_KEEP_TEST_FILES=1 keeps it for a look after a failure).
 std::string make_temp_dir(const std::string& tag);
 
 }  // namespace smartcamrt::testing
