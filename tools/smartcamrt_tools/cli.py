@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Sequence
@@ -26,7 +27,7 @@ def _export(args: argparse.Namespace) -> None:
     print(artifact)  # the last line is the artifact path, for scripts
 
 
-def _ref_run(args: argparse.Namespace) -> None:
+def _ref_run(args: argparse.Namespace) -> int:
     from .refrun import RefRunOptions, run_reference
 
     options = RefRunOptions(
@@ -41,7 +42,10 @@ def _ref_run(args: argparse.Namespace) -> None:
         annotate=not args.no_annotate,
         imgsz=(args.imgsz[0], args.imgsz[-1]),
     )
-    print(run_reference(options))  # the last line is the run folder
+    folder = run_reference(options)
+    print(folder)  # the last line is the run folder
+    # Like the engine: 130 when Ctrl-C/SIGTERM stopped the run (the folder is complete up to there).
+    return 130 if json.loads((folder / "summary.json").read_text())["interrupted"] else 0
 
 
 def _plot(args: argparse.Namespace) -> None:
@@ -154,14 +158,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        args.handler(args)
+        code = args.handler(args)
     except ToolError as exc:
         print(f"smartcamrt-tools {args.command}: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:  # outside the loop's own handling (e.g. during export)
         print(f"smartcamrt-tools {args.command}: interrupted", file=sys.stderr)
         return 130
-    return 0
+    return code or 0
 
 
 if __name__ == "__main__":
