@@ -73,7 +73,12 @@ def exported(assets: Path, tmp_path_factory) -> dict:
         args = ["export", "--weights", "yolov5n.pt", "--format", "onnx", "--imgsz", str(EXPORT_IMGSZ),
                 "--agreement-images", str(AGREEMENT_IMAGES_IN_TESTS)]  # fmt: skip
         code = main([*args, "--out", str(out)])
-    return {"code": code, "stdout": stdout.getvalue().splitlines(), "out": out}
+    return {
+        "code": code,
+        "stdout": stdout.getvalue().splitlines(),
+        "out": out,
+        "agreement_images": AGREEMENT_IMAGES_IN_TESTS,
+    }
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,6 @@ import json
 
 import numpy as np
 import pytest
-from conftest import AGREEMENT_IMAGES_IN_TESTS
 
 from smartcamrt_tools.detection_agreement import coco128_images
 from smartcamrt_tools.errors import ParityError
@@ -119,14 +118,14 @@ def test_exported_manifest_records_the_detection_agreement(exported, onnx_model)
     agreement = parity["detection_agreement"]
     assert agreement["metric"] == "mAP50 vs pytorch"
     assert AGREEMENT_IMAGES == 128  # the export default: all of coco128
-    assert agreement["images"] == AGREEMENT_IMAGES_IN_TESTS  # what the shared fixture asked for
+    assert agreement["images"] == exported["agreement_images"]  # what the shared fixture asked for
     assert agreement["min"] == FORMATS["onnx"].tolerance.min_map50
     assert agreement["min"] <= agreement["value"] <= 1.0 and agreement["passed"] is True
     assert agreement["reference_boxes"] > 0
     assert agreement["conf_threshold"] == 0.25 and agreement["iou_threshold"] == 0.45
     assert parity["passed"] is True and parity["outputs_passed"] is True
     value, floor = agreement["value"], agreement["min"]
-    images = AGREEMENT_IMAGES_IN_TESTS
+    images = exported["agreement_images"]
     line = f"detection agreement on {images} coco128 images: mAP50 {value:.3f} (min {floor:g}): passed"
     assert line in exported["stdout"]
 
