@@ -41,27 +41,25 @@ struct CapturedFrame {
 constexpr auto kPollInterval = std::chrono::milliseconds(50);
 
 // Reads the source on its own thread. In real-time mode a file is paced at its frame rate, as a
-// camera would deliver it, and the latest-wins queue drops what the engine cannot keep up with.
+// camera would deliver it: each frame is read at its due time (not ahead of it, where its decoding
+// would compete with the inference of the frame before), and the latest-wins queue drops what the
+// engine cannot keep up with.
 void capture_loop(FrameSource& source, const RunConfig& config, Clock::time_point start,
                   FrameQueue<CapturedFrame>& queue, std::atomic<bool>& halt, std::atomic<int64_t>& captured) {
   const SourceInfo& info = source.info();
   const bool pace = config.realtime && !info.live() && info.fps > 0;
-  for (;;) {
+  for (int64_t next = 0;; ++next) {
     if (halt.load() || stop_requested()) break;
-    if (config.max_frames > 0 && captured.load() >= config.max_frames) break;
+    if (config.max_frames > 0 && next >= config.max_frames) break;
+    if (pace) {
+      std::this_thread::sleep_until(start + std::chrono::duration_cast<Clock::duration>(
+                                                std::chrono::duration<double>(static_cast<double>(next) / info.fps)));
+    }
     CapturedFrame item;
     item.read_start = Clock::now();
     if (!source.read(item.frame)) break;
     item.captured = Clock::now();
     item.capture_ms = ms_between(item.read_start, item.captured) + item.frame.preread_ms;
-    if (pace) {
-      const auto due = start + std::chrono::duration_cast<Clock::duration>(
-                                   std::chrono::duration<double>(static_cast<double>(item.frame.index) / info.fps));
-      if (due > item.captured) {
-        std::this_thread::sleep_until(due);
-        item.captured = Clock::now();
-      }
-    }
     captured.fetch_add(1);
     if (!queue.push(std::move(item))) break;
   }
