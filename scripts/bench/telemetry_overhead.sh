@@ -3,7 +3,8 @@
 # (sampler every 100 ms, Chrome trace, Prometheus endpoint scraped every second) and with telemetry
 # off, alternated PAIRS times (off, on, off, on, ...) so drift hits both alike. Reports the end-to-end
 # and inference p50 of each and the difference.
-# Environment: THREADS (default: all cores), FRAMES (default 300), PAIRS (default 2), OUT.
+# Environment: THREADS (default: all cores), FRAMES (default 300), PAIRS (default 2), OUT,
+# SCRAPE (default 1; 0 = serve /metrics but do not scrape it, to tell the scraper's cost apart).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 bash "$here/../setup.sh"
@@ -26,7 +27,7 @@ for i in $(seq 1 "$pairs"); do
   run_pid=$!
   # Scrape like Prometheus would, once a second, while the run lasts.
   while kill -0 "$run_pid" 2>/dev/null; do
-    curl -s "http://127.0.0.1:$port/metrics" >/dev/null 2>&1 || true
+    [[ "${SCRAPE:-1}" == 1 ]] && { curl -s "http://127.0.0.1:$port/metrics" >/dev/null 2>&1 || true; }
     sleep 1
   done
   wait "$run_pid"
