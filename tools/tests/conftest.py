@@ -85,3 +85,19 @@ def exported(assets: Path, tmp_path_factory) -> dict:
 def onnx_model(exported) -> Path:
     assert exported["code"] == 0, "\n".join(exported["stdout"])
     return Path(exported["stdout"][-1])
+
+
+@pytest.fixture(scope="session")
+def shifted():
+    """Wraps a runner so its boxes move by ``pixels`` (input pixels) right and down: a real fault that
+    the parity gate must catch."""
+
+    def wrap(runner, pixels: float):
+        def run(batch):
+            out = runner(batch).copy()
+            out[..., :2] += pixels
+            return out
+
+        return run
+
+    return wrap

@@ -157,17 +157,6 @@ def test_coco128_missing_names_where_to_put_it(monkeypatch, tmp_path):
         coco128_images()
 
 
-def shifted(runner, pixels: float):
-    """A runner whose boxes are moved by ``pixels`` (input pixels) right and down."""
-
-    def run(batch):
-        out = runner(batch).copy()
-        out[..., :2] += pixels
-        return out
-
-    return run
-
-
 def test_same_model_agrees_perfectly(reference_model, export_imgsz):
     run = torch_runner(reference_model)
     agreement = check_detection_agreement(run, run, coco128_images(4), (export_imgsz,) * 2, 0.98)
@@ -178,7 +167,7 @@ def test_same_model_agrees_perfectly(reference_model, export_imgsz):
     )
 
 
-def test_shifted_boxes_fail_the_floor(reference_model, export_imgsz):
+def test_shifted_boxes_fail_the_floor(reference_model, export_imgsz, shifted):
     run = torch_runner(reference_model)
     agreement = check_detection_agreement(run, shifted(run, 30), coco128_images(8), (export_imgsz,) * 2, 0.98)
     assert agreement.candidate_boxes > 0

@@ -25,17 +25,6 @@ from smartcamrt_tools.validate import (
 TOL = ParityTolerance(boxes_px=1e-2, scores=5e-5, min_cosine=0.99999)
 
 
-def shifted(runner, pixels: float):
-    """A runner whose boxes are moved by ``pixels`` (input pixels) right and down."""
-
-    def run(batch):
-        out = runner(batch).copy()
-        out[..., :2] += pixels
-        return out
-
-    return run
-
-
 def fake_output(seed=0):
     rng = np.random.default_rng(seed)
     out = rng.random((1, 100, 85)).astype(np.float32)
@@ -89,7 +78,7 @@ def test_min_map50_defaults_and_can_be_set_per_row():
     assert ParityTolerance(boxes_px=1.0, scores=1e-2, min_cosine=0.999, min_map50=0.6).min_map50 == 0.6
 
 
-def test_check_parity_folds_the_agreement_into_passed(reference_model, export_imgsz):
+def test_check_parity_folds_the_agreement_into_passed(reference_model, export_imgsz, shifted):
     run = torch_runner(reference_model)
     inputs = load_parity_inputs((export_imgsz, export_imgsz))
     images = coco128_images(4)
@@ -130,7 +119,7 @@ def test_exported_manifest_records_the_detection_agreement(exported, onnx_model)
     assert line in exported["stdout"]
 
 
-def test_shifted_boxes_fail_the_export(tmp_path, monkeypatch, export_imgsz):
+def test_shifted_boxes_fail_the_export(tmp_path, monkeypatch, export_imgsz, shifted):
     # Raw-output limits loose enough to let a 30 px shift through: only the detection agreement can catch it.
     row = FORMATS["onnx"]
     loose = ParityTolerance(boxes_px=100.0, scores=1.0, min_cosine=0.0, min_map50=row.tolerance.min_map50)

@@ -5,21 +5,12 @@
 #include <fstream>
 #include <sstream>
 
+#include "../support/process.hpp"
 #include "../support/tiny_onnx.hpp"
 #include "smartcamrt/error.hpp"
 
 namespace smartcamrt {
-namespace {
-
-std::vector<std::string> split(const std::string& line) {
-  std::vector<std::string> fields;
-  std::stringstream stream(line);
-  for (std::string field; std::getline(stream, field, ',');) fields.push_back(field);
-  if (!line.empty() && line.back() == ',') fields.emplace_back();
-  return fields;
-}
-
-}  // namespace
+using testing::split_csv;
 
 TEST(FramesCsv, HeaderIsTheContract) {
   EXPECT_STREQ(kFramesCsvHeader,
@@ -41,8 +32,8 @@ TEST(FramesCsv, RowHasOneFieldPerColumnAndLeavesUnknownsEmpty) {
   r.dropped = 3;
   r.detections = 4;
   r.rss_mb = 123.4;
-  const auto fields = split(FramesCsvWriter::format_row(r));
-  ASSERT_EQ(fields.size(), split(kFramesCsvHeader).size());
+  const auto fields = split_csv(FramesCsvWriter::format_row(r));
+  ASSERT_EQ(fields.size(), split_csv(kFramesCsvHeader).size());
   EXPECT_EQ(fields[2], "7");
   EXPECT_EQ(fields[3], "700.123");
   EXPECT_EQ(fields[10], "51.500");
@@ -76,7 +67,7 @@ TEST(FramesCsv, EveryWrittenRowIsOnDiskBeforeTheWriterCloses) {
   for (std::string line; std::getline(in, line);) lines.push_back(line);
   ASSERT_EQ(lines.size(), 4u);
   EXPECT_EQ(lines[0], kFramesCsvHeader);
-  EXPECT_EQ(split(lines[3])[2], "2");
+  EXPECT_EQ(split_csv(lines[3])[2], "2");
 }
 
 TEST(FramesCsv, UnwritablePathIsAnError) { EXPECT_THROW(FramesCsvWriter("/nonexistent-dir/frames.csv"), Error); }
