@@ -21,6 +21,8 @@ ensure_model() {
     mkdir -p "$SMARTCAMRT_HOME/models"
     artifact="$(smartcamrt export --weights yolov5n.pt --format "$format" --imgsz "$imgsz" \
       --out "$SMARTCAMRT_HOME/models" | tee /dev/stderr | tail -n 1)"
+    # The export's own message is above; errexit does not reach into $(...), so stop here.
+    [[ -f "$artifact" && -f "$artifact.json" ]] || { echo "[model] export to $format failed" >&2; return 1; }
     echo "$artifact" >"$record"
   fi
   echo "$artifact"
