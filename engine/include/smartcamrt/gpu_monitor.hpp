@@ -25,6 +25,11 @@ class GpuMonitor {
   std::string reason_, device_name_;
   void* library_ = nullptr;
   void* device_ = nullptr;
+  // NVML reading functions, resolved once at load (null where this driver lacks one).
+  void* utilization_fn_ = nullptr;
+  void* memory_fn_ = nullptr;
+  void* temperature_fn_ = nullptr;
+  void* power_fn_ = nullptr;
 };
 
 }  // namespace smartcamrt

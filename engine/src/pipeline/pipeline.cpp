@@ -155,6 +155,15 @@ RunReport run_detection(const RunConfig& config) {
     }
   });
 
+  // Stops both threads; after it, every processed frame has reached the sinks.
+  const auto join_threads = [&] {
+    halt.store(true);
+    frames.close();
+    capture_thread.join();
+    results.close();
+    sink_thread.join();
+  };
+
   // Switching: requests come from the caller's RunControl and/or the control file.
   std::shared_ptr<RunControl> control = config.control ? config.control : std::make_shared<RunControl>();
   std::unique_ptr<ControlFileWatcher> control_file;
@@ -167,7 +176,6 @@ RunReport run_detection(const RunConfig& config) {
   RunStatistics stats;
   RateWindow fps_window;
   uint64_t seen_sample = 0;
-  std::string input_size = std::to_string(context.model.input_width) + "x" + std::to_string(context.model.input_height);
   // Between two frames: pass on a switch request, and swap in a detector that is ready.
   const auto between_frames = [&] {
     if (auto request = control->take_switch()) pending_switch = std::move(request);
@@ -177,7 +185,6 @@ RunReport run_detection(const RunConfig& config) {
       const ModelInfo& from = detector->info();
       const ModelInfo& to = next->info();
       pending_event = "switch:" + from.runtime + "/" + from.name + "->" + to.runtime + "/" + to.name;
-      input_size = std::to_string(to.input_width) + "x" + std::to_string(to.input_height);
       metrics.set_model(to.name, to.runtime, to.precision);
       switcher.retire(std::exchange(detector, std::move(next)));
       ++switches;
@@ -211,7 +218,7 @@ RunReport run_detection(const RunConfig& config) {
       r.runtime = detector->info().runtime;
       r.precision = detector->info().precision;
       r.event = std::exchange(pending_event, std::string());
-      r.input = input_size;
+      r.input = std::to_string(detector->info().input_width) + "x" + std::to_string(detector->info().input_height);
       r.capture_ms = item->capture_ms;
       r.queue_ms = ms_between(item->captured, t_pre);
       r.pre_ms = ms_between(t_pre, t_infer);
@@ -250,20 +257,12 @@ RunReport run_detection(const RunConfig& config) {
       results.push(std::move(done));
     }
   } catch (...) {
-    halt.store(true);
-    frames.close();
-    results.close();
-    capture_thread.join();
-    sink_thread.join();
+    join_threads();
     throw;
   }
   const auto end = Clock::now();
   context.interrupted = stop_requested() || control->stop_requested();
-  halt.store(true);
-  frames.close();
-  capture_thread.join();
-  results.close();
-  sink_thread.join();  // every processed frame reaches the files before the summary is written
+  join_threads();  // every processed frame reaches the files before the summary is written
   outputs.close();
   sampler.stop();
   status.finish();

@@ -66,26 +66,30 @@ GpuMonitor::GpuMonitor() {
     char text[96] = {};
     if (name(device, text, sizeof(text)) == kNvmlSuccess) device_name_ = text;
   }
+  utilization_fn_ = dlsym(library_, "nvmlDeviceGetUtilizationRates");
+  memory_fn_ = dlsym(library_, "nvmlDeviceGetMemoryInfo");
+  temperature_fn_ = dlsym(library_, "nvmlDeviceGetTemperature");
+  power_fn_ = dlsym(library_, "nvmlDeviceGetPowerUsage");
   available_ = true;
 }
 
 GpuReading GpuMonitor::read() const {
   GpuReading reading;
   if (!available_) return reading;
-  if (const auto utilization = symbol<UtilizationFn>(library_, "nvmlDeviceGetUtilizationRates")) {
+  if (const auto utilization = reinterpret_cast<UtilizationFn>(utilization_fn_)) {
     NvmlUtilization value{};
     if (utilization(device_, &value) == kNvmlSuccess) reading.util_pct = value.gpu;
   }
-  if (const auto memory = symbol<MemoryFn>(library_, "nvmlDeviceGetMemoryInfo")) {
+  if (const auto memory = reinterpret_cast<MemoryFn>(memory_fn_)) {
     NvmlMemory value{};
     if (memory(device_, &value) == kNvmlSuccess)
       reading.mem_used_mb = static_cast<double>(value.used) / (1024.0 * 1024.0);
   }
-  if (const auto temperature = symbol<TemperatureFn>(library_, "nvmlDeviceGetTemperature")) {
+  if (const auto temperature = reinterpret_cast<TemperatureFn>(temperature_fn_)) {
     unsigned int value = 0;
     if (temperature(device_, kNvmlTemperatureGpu, &value) == kNvmlSuccess) reading.temp_c = value;
   }
-  if (const auto power = symbol<PowerFn>(library_, "nvmlDeviceGetPowerUsage")) {
+  if (const auto power = reinterpret_cast<PowerFn>(power_fn_)) {
     unsigned int milliwatts = 0;
     if (power(device_, &milliwatts) == kNvmlSuccess) reading.power_w = milliwatts / 1000.0;
   }
