@@ -6,6 +6,7 @@
 #   3. a Python 3.11 venv (.venv) with the pinned tooling (tools/requirements.txt) and smartcamrt-tools
 #   3b. the LiteRT/TFLite C API SDK (scripts/fetch-litert.sh), unless LITERT_ROOT names one
 #   3c. the ExecuTorch C++ runtime: ships in the executorch wheel of step 3 (scripts/find-executorch.sh)
+#   3d. the OpenVINO C++ runtime: ships in the openvino wheel of step 3 (found by cmake/FindOpenVINORuntime.cmake)
 #   4. the C++ build (CMake preset "release" -> build/)
 # Environment: SMARTCAMRT_SKIP_BUILD=1 skips step 4.
 set -euo pipefail
@@ -90,6 +91,13 @@ if et_root="$(bash scripts/find-executorch.sh)"; then
   say "ExecuTorch runtime: $et_root"
 else
   say "ExecuTorch runtime: not found; the 'executorch' backend builds as unavailable"
+fi
+
+# 3d. OpenVINO C++ runtime: libraries, headers and CMake package config inside the openvino wheel (step 3)
+if ov_cmake="$(ls -d .venv/lib/python3*/site-packages/openvino/cmake 2>/dev/null | head -n 1)" && [[ -n "$ov_cmake" ]]; then
+  say "OpenVINO runtime: $ov_cmake"
+else
+  say "OpenVINO runtime: not found; the 'openvino' backend builds as unavailable"
 fi
 
 # 4. Build --------------------------------------------------------------------------------------
