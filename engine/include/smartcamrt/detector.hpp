@@ -13,6 +13,7 @@
 #include "smartcamrt/backend.hpp"
 #include "smartcamrt/detection.hpp"
 #include "smartcamrt/letterbox.hpp"
+#include "smartcamrt/quantization.hpp"
 
 namespace smartcamrt {
 
@@ -30,7 +31,7 @@ struct ModelInfo {
   std::string path;
   std::string name;       // file name
   std::string runtime;    // backend name
-  std::string precision;  // from the manifest; "fp32" when unknown
+  std::string precision;  // from the manifest; else "uint8"/"int8" for a quantised model, "fp32"
   int input_width = 0, input_height = 0;
   bool input_nhwc = false;          // [1,H,W,3] (TFLite style) instead of [1,3,H,W]
   std::vector<std::string> labels;  // class names; "class<N>" where the model carries none
@@ -39,8 +40,9 @@ struct ModelInfo {
 
 class Detector {
  public:
-  // Opens and validates the model (file exists, runtime available, image input float32 [1,3,H,W] or [1,H,W,3],
-  // YOLOv5 output [1,N,5+classes]). Throws Error with a one-line message otherwise.
+  // Opens and validates the model (file exists, runtime available, image input [1,3,H,W] or [1,H,W,3],
+  // YOLOv5 output [1,N,5+classes]; each float32, or uint8/int8 with a per-tensor quantisation scale).
+  // Throws Error with a one-line message otherwise.
   static std::unique_ptr<Detector> Create(const DetectorConfig& config);
 
   const ModelInfo& info() const { return info_; }
@@ -60,8 +62,16 @@ class Detector {
   DetectorConfig config_;
   std::unique_ptr<Session> session_;
   ModelInfo info_;
-  std::vector<float> input_;  // NCHW letterboxed image, reused every frame
+  // The letterboxed image in the input's layout, reused every frame: floats for a float32 input,
+  // else bytes (quantised through input_table_, unless that table is the identity).
+  DType input_dtype_ = DType::kFloat32;
+  std::vector<float> input_;
+  std::vector<uint8_t> input_bytes_;
+  PixelQuantizationTable input_table_{};
+  bool input_table_is_identity_ = true;
+
   std::vector<Tensor> outputs_;
+  std::vector<float> dequantized_output_;  // a quantised output as floats for the decoder, reused
 };
 
 }  // namespace smartcamrt

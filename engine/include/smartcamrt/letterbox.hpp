@@ -1,6 +1,8 @@
 #pragma once
 // The one letterbox of the project: resize keeping the aspect ratio, pad to the model's input size
 // (centred, YOLOv5's grey 114), and the metadata that maps boxes back to source pixels.
+#include <cstdint>
+
 #include <opencv2/core.hpp>
 
 namespace smartcamrt {
@@ -25,6 +27,11 @@ void letterbox_to_chw(const cv::Mat& bgr, const LetterboxMeta& meta, float* chw)
 
 // The same image as interleaved RGB float in [0, 1] (NHWC, N = 1): TFLite-style models.
 void letterbox_to_hwc(const cv::Mat& bgr, const LetterboxMeta& meta, float* hwc);
+
+// The same two layouts as 8-bit pixels (0..255, grey 114 border), for models with quantised inputs:
+// the float versions above are these values / 255.
+void letterbox_to_chw(const cv::Mat& bgr, const LetterboxMeta& meta, uint8_t* chw);
+void letterbox_to_hwc(const cv::Mat& bgr, const LetterboxMeta& meta, uint8_t* hwc);
 
 // Model-input pixels -> source pixels, clipped to the source image.
 Box to_source(const Box& model_box, const LetterboxMeta& meta);

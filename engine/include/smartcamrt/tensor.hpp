@@ -20,10 +20,23 @@ using Shape = std::vector<int64_t>;
 int64_t element_count(const Shape& shape);
 std::string shape_to_string(const Shape& shape);
 
+// Per-tensor affine quantisation of a uint8/int8 tensor: real value = (q - zero_point) * scale.
+// Carried on the spec, not only in a backend's metadata strings, because the caller has to quantise
+// what it feeds in and dequantise what comes out (TFLite full-integer models take and give 8-bit
+// tensors). Empty (scale 0) for float tensors and for backends that have no such parameters.
+struct Quantization {
+  float scale = 0.f;
+  int32_t zero_point = 0;
+
+  // A usable scale: positive (0 = none given; NaN and negative scales are unusable too).
+  bool present() const { return scale > 0.f; }
+};
+
 struct TensorSpec {
   std::string name;
   DType dtype = DType::kUnknown;
   Shape shape;  // -1 marks a dynamic dimension
+  Quantization quantization;
 };
 
 struct TensorView {

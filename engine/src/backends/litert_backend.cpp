@@ -237,7 +237,8 @@ class LiteRtSession final : public Session {
   const std::vector<TensorSpec>& inputs() const override { return inputs_; }
   const std::vector<TensorSpec>& outputs() const override { return outputs_; }
   // The TFLite C API does not expose the model's metadata buffers; this reports the quantization
-  // parameters of quantized inputs/outputs ("litert.input.0.quantization" -> "scale=...,zero_point=..."),
+  // parameters of quantized inputs/outputs ("litert.input.0.quantization" -> "scale=...,zero_point=...",
+  // the same values as the specs' `quantization`, kept for readers of the metadata),
   // each tensor's TFLite type name, and the delegate in use ("litert.delegate").
   std::map<std::string, std::string> metadata() const override { return metadata_; }
 
@@ -308,8 +309,11 @@ class LiteRtSession final : public Session {
     spec.shape = shape_of(api_, tensor);
     const std::string key = std::string("litert.") + role + "." + std::to_string(index);
     metadata_[key + ".type"] = api_.TfLiteTypeGetName(type);
+    // The per-tensor parameters; a per-channel quantised tensor reports none here (the input and
+    // output tensors of a converted model are per-tensor).
     const TfLiteQuantizationParams quantization = api_.TfLiteTensorQuantizationParams(tensor);
     if (quantization.scale != 0.f) {
+      spec.quantization = Quantization{quantization.scale, quantization.zero_point};
       char text[96];
       std::snprintf(text, sizeof text, "scale=%.9g,zero_point=%d", static_cast<double>(quantization.scale),
                     static_cast<int>(quantization.zero_point));

@@ -5,6 +5,7 @@
 
 #include "smartcamrt/error.hpp"
 #include "smartcamrt/model_info.hpp"
+#include "smartcamrt/quantization.hpp"
 #include "smartcamrt/yolo.hpp"
 
 namespace smartcamrt {
@@ -20,7 +21,18 @@ void check_model_file(const std::string& path) {
   if (!probe) throw Error("model '" + path + "': cannot be read (permissions?)");
 }
 
-// An image model takes one float32 tensor, [1, 3, H, W] or (TFLite style) [1, H, W, 3].
+// float32, or uint8/int8 with the per-tensor scale needed to map values to and from the tensor.
+// `role` and `use` word the error: ("input", "to quantise the image into it").
+void check_quantization(const std::string& path, const TensorSpec& spec, const char* role, const char* use) {
+  if (is_quantized_8bit(spec.dtype) && !spec.quantization.present()) {
+    throw Error("model '" + path + "': " + role + " '" + spec.name + "' is " + dtype_name(spec.dtype) +
+                " without a per-tensor quantisation scale, needed " + use);
+  }
+}
+
+bool supported_type(DType dtype) { return dtype == DType::kFloat32 || is_quantized_8bit(dtype); }
+
+// An image model takes one tensor, [1, 3, H, W] or (TFLite style) [1, H, W, 3].
 void check_image_input(const std::string& path, const Session& session) {
   if (session.inputs().size() != 1) {
     throw Error("model '" + path + "': takes " + std::to_string(session.inputs().size()) +
@@ -31,22 +43,34 @@ void check_image_input(const std::string& path, const Session& session) {
   const bool batch_one = shape.size() == 4 && (shape[0] == 1 || shape[0] < 0);
   const bool nchw = batch_one && shape[1] == 3 && shape[2] > 0 && shape[3] > 0;
   const bool nhwc = batch_one && shape[3] == 3 && shape[1] > 0 && shape[2] > 0;
-  const bool image_like = (nchw || nhwc) && input.dtype == DType::kFloat32;
+  const bool image_like = (nchw || nhwc) && supported_type(input.dtype);
   if (!image_like) {
     throw Error("model '" + path + "': input '" + input.name + "' is " + dtype_name(input.dtype) + " " +
-                shape_to_string(shape) + ", not an image tensor float32 [1,3,H,W] or [1,H,W,3] with fixed H and W");
+                shape_to_string(shape) +
+                ", not an image tensor float32, uint8 or int8 [1,3,H,W] or [1,H,W,3] with fixed H and W");
   }
+  check_quantization(path, input, "input", "to quantise the image into it");
 }
 
 void check_yolo_output(const std::string& path, const Session& session) {
   if (session.outputs().empty()) throw Error("model '" + path + "': has no outputs");
   const TensorSpec& output = session.outputs()[0];
   const Shape& shape = output.shape;
-  const bool yolo_like = shape.size() == 3 && (shape[2] < 0 || shape[2] >= 6) && output.dtype == DType::kFloat32;
+  const bool yolo_like = shape.size() == 3 && (shape[2] < 0 || shape[2] >= 6) && supported_type(output.dtype);
   if (!yolo_like) {
     throw Error("model '" + path + "': output '" + output.name + "' is " + dtype_name(output.dtype) + " " +
-                shape_to_string(shape) + ", not a YOLOv5 detection tensor float32 [1,N,5+classes]");
+                shape_to_string(shape) + ", not a YOLOv5 detection tensor float32, uint8 or int8 [1,N,5+classes]");
   }
+  check_quantization(path, output, "output", "to dequantise it for the decoder");
+}
+
+// Without a manifest the tensors are all there is to go by: a quantised model reports its 8-bit
+// type (the input's first: TFLite full-integer exports with uint8 input report "uint8").
+std::string precision_of_tensors(const Session& session) {
+  for (const TensorSpec* spec : {&session.inputs()[0], &session.outputs()[0]}) {
+    if (is_quantized_8bit(spec->dtype)) return dtype_name(spec->dtype);
+  }
+  return "fp32";
 }
 
 ModelInfo describe_model(const DetectorConfig& config, const std::string& runtime, const Session& session) {
@@ -58,7 +82,7 @@ ModelInfo describe_model(const DetectorConfig& config, const std::string& runtim
   info.input_nhwc = input[1] != 3;  // check_image_input accepted one of the two layouts
   info.input_height = static_cast<int>(info.input_nhwc ? input[1] : input[2]);
   info.input_width = static_cast<int>(info.input_nhwc ? input[2] : input[3]);
-  info.precision = "fp32";
+  info.precision = precision_of_tensors(session);
 
   const auto manifest = read_manifest(config.model_path);
   if (manifest) {
@@ -104,42 +128,71 @@ std::unique_ptr<Detector> Detector::Create(const DetectorConfig& config) {
 }
 
 Detector::Detector(const DetectorConfig& config, std::unique_ptr<Session> session, ModelInfo info)
-    : config_(config),
-      session_(std::move(session)),
-      info_(std::move(info)),
-      input_(static_cast<size_t>(3) * static_cast<size_t>(info_.input_width) *
-             static_cast<size_t>(info_.input_height)) {}
+    : config_(config), session_(std::move(session)), info_(std::move(info)) {
+  const size_t input_size =
+      static_cast<size_t>(3) * static_cast<size_t>(info_.input_width) * static_cast<size_t>(info_.input_height);
+  const TensorSpec& input = session_->inputs()[0];
+  input_dtype_ = input.dtype;
+  if (input_dtype_ == DType::kFloat32) {
+    input_.resize(input_size);
+  } else {
+    input_bytes_.resize(input_size);
+    input_table_ = pixel_quantization_table(input.quantization, input_dtype_);
+    input_table_is_identity_ = is_identity(input_table_);
+  }
+}
 
 LetterboxMeta Detector::preprocess(const cv::Mat& bgr) {
   const LetterboxMeta meta = compute_letterbox(bgr.cols, bgr.rows, info_.input_width, info_.input_height);
-  if (info_.input_nhwc) {
-    letterbox_to_hwc(bgr, meta, input_.data());
-  } else {
-    letterbox_to_chw(bgr, meta, input_.data());
+  if (input_dtype_ == DType::kFloat32) {
+    if (info_.input_nhwc) {
+      letterbox_to_hwc(bgr, meta, input_.data());
+    } else {
+      letterbox_to_chw(bgr, meta, input_.data());
+    }
+    return meta;
   }
+  if (info_.input_nhwc) {
+    letterbox_to_hwc(bgr, meta, input_bytes_.data());
+  } else {
+    letterbox_to_chw(bgr, meta, input_bytes_.data());
+  }
+  if (!input_table_is_identity_) apply_pixel_table(input_table_, input_bytes_.data(), input_bytes_.size());
   return meta;
 }
 
 void Detector::infer() {
   const Shape shape = info_.input_nhwc ? Shape{1, info_.input_height, info_.input_width, 3}
                                        : Shape{1, 3, info_.input_height, info_.input_width};
-  const TensorView view{DType::kFloat32, shape, input_.data()};
-  outputs_ = session_->run({view});
+  const void* data = input_dtype_ == DType::kFloat32 ? static_cast<const void*>(input_.data()) : input_bytes_.data();
+  outputs_ = session_->run({TensorView{input_dtype_, shape, data}});
 }
 
 Detections Detector::postprocess(const LetterboxMeta& meta) {
   if (outputs_.empty()) throw Error("detector: postprocess called before infer");
   const Tensor& output = outputs_[0];
+  const TensorSpec& spec = session_->outputs()[0];
   const Shape& shape = output.shape();
-  if (shape.size() != 3 || shape[2] < 6 || output.dtype() != DType::kFloat32) {
-    throw Error("model '" + info_.path + "': produced output " + shape_to_string(shape) + ", not [1,N,5+classes]");
+  if (shape.size() != 3 || shape[2] < 6 || output.dtype() != spec.dtype) {
+    throw Error("model '" + info_.path + "': produced output " + dtype_name(output.dtype()) + " " +
+                shape_to_string(shape) + ", not " + dtype_name(spec.dtype) + " [1,N,5+classes]");
   }
   YoloDecodeOptions options;
   options.conf_threshold = config_.conf_threshold;
   const auto rows = static_cast<size_t>(shape[1]);
   const auto row_size = static_cast<size_t>(shape[2]);
-  Detections candidates = decode_yolov5(output.data_as<float>(), rows, row_size, options);
-  if (yolo_boxes_normalized(output.data_as<float>(), rows, row_size)) {
+  const float* values = nullptr;
+  if (is_quantized_8bit(output.dtype())) {
+    // Once, into floats, so the one decoder below serves every output type.
+    dequantized_output_.resize(rows * row_size);
+    dequantize(output.data(), output.dtype(), dequantized_output_.size(), spec.quantization,
+               dequantized_output_.data());
+    values = dequantized_output_.data();
+  } else {
+    values = output.data_as<float>();
+  }
+  Detections candidates = decode_yolov5(values, rows, row_size, options);
+  if (yolo_boxes_normalized(values, rows, row_size)) {
     const auto w = static_cast<float>(info_.input_width), h = static_cast<float>(info_.input_height);
     for (Detection& c : candidates) c.box = Box{c.box.x1 * w, c.box.y1 * h, c.box.x2 * w, c.box.y2 * h};
   }

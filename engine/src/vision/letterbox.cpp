@@ -9,8 +9,9 @@
 
 namespace smartcamrt {
 namespace {
-constexpr float kPadValue = 114.f / 255.f;  // YOLOv5's grey border, normalised
-}
+constexpr unsigned char kPadPixel = 114;  // YOLOv5's grey border
+constexpr float kPadValue = kPadPixel / 255.f;
+}  // namespace
 
 LetterboxMeta compute_letterbox(int src_width, int src_height, int dst_width, int dst_height) {
   if (src_width <= 0 || src_height <= 0 || dst_width <= 0 || dst_height <= 0) {
@@ -37,8 +38,8 @@ namespace {
 
 // Resizes into the letterbox's inner rectangle and hands each resized row to `write_row`, after
 // filling the whole tensor with the padding value.
-template <typename WriteRow>
-void letterbox_rows(const cv::Mat& bgr, const LetterboxMeta& meta, float* tensor, WriteRow write_row) {
+template <typename T, typename WriteRow>
+void letterbox_rows(const cv::Mat& bgr, const LetterboxMeta& meta, T* tensor, T pad_value, WriteRow write_row) {
   if (bgr.type() != CV_8UC3 || bgr.cols != meta.src_width || bgr.rows != meta.src_height) {
     throw Error("letterbox: expected an 8-bit BGR image of " + std::to_string(meta.src_width) + "x" +
                 std::to_string(meta.src_height));
@@ -50,7 +51,7 @@ void letterbox_rows(const cv::Mat& bgr, const LetterboxMeta& meta, float* tensor
     cv::resize(bgr, resized, cv::Size(meta.resized_width, meta.resized_height), 0, 0, cv::INTER_LINEAR);
   }
   const size_t plane = static_cast<size_t>(meta.dst_width) * static_cast<size_t>(meta.dst_height);
-  std::fill(tensor, tensor + 3 * plane, kPadValue);
+  std::fill(tensor, tensor + 3 * plane, pad_value);
   const int left = static_cast<int>(meta.pad_x);
   const int top = static_cast<int>(meta.pad_y);
   for (int y = 0; y < resized.rows; ++y) {
@@ -66,7 +67,7 @@ constexpr float kInv255 = 1.f / 255.f;
 }  // namespace
 
 void letterbox_to_chw(const cv::Mat& bgr, const LetterboxMeta& meta, float* chw) {
-  letterbox_rows(bgr, meta, chw, [chw](const unsigned char* pixel, int width, size_t offset, size_t plane) {
+  letterbox_rows(bgr, meta, chw, kPadValue, [chw](const unsigned char* pixel, int width, size_t offset, size_t plane) {
     float* red = chw + offset;
     float* green = chw + plane + offset;
     float* blue = chw + 2 * plane + offset;
@@ -79,12 +80,36 @@ void letterbox_to_chw(const cv::Mat& bgr, const LetterboxMeta& meta, float* chw)
 }
 
 void letterbox_to_hwc(const cv::Mat& bgr, const LetterboxMeta& meta, float* hwc) {
-  letterbox_rows(bgr, meta, hwc, [hwc](const unsigned char* pixel, int width, size_t offset, size_t) {
+  letterbox_rows(bgr, meta, hwc, kPadValue, [hwc](const unsigned char* pixel, int width, size_t offset, size_t) {
     float* out = hwc + 3 * offset;
     for (int x = 0; x < width; ++x, pixel += 3, out += 3) {
       out[0] = pixel[2] * kInv255;
       out[1] = pixel[1] * kInv255;
       out[2] = pixel[0] * kInv255;
+    }
+  });
+}
+
+void letterbox_to_chw(const cv::Mat& bgr, const LetterboxMeta& meta, uint8_t* chw) {
+  letterbox_rows(bgr, meta, chw, kPadPixel, [chw](const unsigned char* pixel, int width, size_t offset, size_t plane) {
+    uint8_t* red = chw + offset;
+    uint8_t* green = chw + plane + offset;
+    uint8_t* blue = chw + 2 * plane + offset;
+    for (int x = 0; x < width; ++x, pixel += 3) {
+      blue[x] = pixel[0];
+      green[x] = pixel[1];
+      red[x] = pixel[2];
+    }
+  });
+}
+
+void letterbox_to_hwc(const cv::Mat& bgr, const LetterboxMeta& meta, uint8_t* hwc) {
+  letterbox_rows(bgr, meta, hwc, kPadPixel, [hwc](const unsigned char* pixel, int width, size_t offset, size_t) {
+    uint8_t* out = hwc + 3 * offset;
+    for (int x = 0; x < width; ++x, pixel += 3, out += 3) {
+      out[0] = pixel[2];
+      out[1] = pixel[1];
+      out[2] = pixel[0];
     }
   });
 }

@@ -77,6 +77,25 @@ TEST(Letterbox, HwcTensorHoldsTheSamePixelsInterleaved) {
   }
 }
 
+TEST(Letterbox, BytesAreTheFloatTensorTimes255InBothLayouts) {
+  cv::Mat bgr(5, 3, CV_8UC3);
+  cv::randu(bgr, cv::Scalar::all(0), cv::Scalar::all(255));
+  const LetterboxMeta meta = compute_letterbox(3, 5, 8, 8);  // resized and padded left and right
+  ASSERT_GT(meta.pad_x, 0.f);
+  std::vector<float> chw(3 * 64), hwc(3 * 64);
+  std::vector<uint8_t> chw_bytes(3 * 64), hwc_bytes(3 * 64);
+  letterbox_to_chw(bgr, meta, chw.data());
+  letterbox_to_hwc(bgr, meta, hwc.data());
+  letterbox_to_chw(bgr, meta, chw_bytes.data());
+  letterbox_to_hwc(bgr, meta, hwc_bytes.data());
+  EXPECT_EQ(chw_bytes[0], 114);  // top-left is padding
+  EXPECT_EQ(hwc_bytes[0], 114);
+  for (size_t i = 0; i < chw.size(); ++i) {
+    ASSERT_FLOAT_EQ(chw_bytes[i] / 255.f, chw[i]) << i;
+    ASSERT_FLOAT_EQ(hwc_bytes[i] / 255.f, hwc[i]) << i;
+  }
+}
+
 TEST(Letterbox, RejectsImagesOfTheWrongSizeOrType) {
   const LetterboxMeta meta = compute_letterbox(4, 4, 8, 8);
   std::vector<float> chw(3 * 64);
