@@ -12,7 +12,8 @@ int run_command(int argc, char** argv) {
   RunConfig config;
   config.detector.session.threads = default_threads();
   bool no_save = false, no_telemetry = false, quiet = false;
-  app.add_option("--model", config.detector.model_path, "model file (.onnx)")->required();
+  app.add_option("--model", config.detector.model_path, "model file (.onnx, .tflite, .pte, .xml; see smartcamrt info)")
+      ->required();
   app.add_option("--source", config.source,
                  "video file, image, image folder, camera index, /dev/videoN or rtsp/http URL")
       ->required();
