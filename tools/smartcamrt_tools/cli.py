@@ -23,6 +23,8 @@ def _export(args: argparse.Namespace) -> None:
         imgsz=imgsz,
         opset=args.opset,
         agreement_images=args.agreement_images,
+        quant_preset=args.quant_preset,
+        calibration_count=args.calibration_images,
     )
     print(artifact)  # the last line is the artifact path, for scripts
 
@@ -86,6 +88,7 @@ def _positive_int(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from .export.formats import FORMATS  # the table only: cheap to import, keeps help in step
+    from .quantization.presets import DEFAULT_PRESET, QUANT_PRESETS
 
     parser = argparse.ArgumentParser(
         prog="smartcamrt-tools", description="SmartCamRT model tooling and the Python reference loop."
@@ -105,6 +108,22 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_int,
         default=None,
         help="coco128 images for the detection-agreement check (default: all 128)",
+    )
+    quantized = ", ".join(sorted(name for name, row in FORMATS.items() if row.quant_preset))
+    export.add_argument(
+        "--quant-preset",
+        default=None,
+        metavar="NAME",
+        help=f"quantization preset for {quantized}: {', '.join(sorted(QUANT_PRESETS))} "
+        f"(default {DEFAULT_PRESET})",
+    )
+    export.add_argument(
+        "--calibration-images",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help=f"coco128 images that calibrate the int8 ranges (default: the preset's, "
+        f"{QUANT_PRESETS[DEFAULT_PRESET].calibration_images})",
     )
     export.add_argument("--out", required=True, help="output folder")
     export.set_defaults(handler=_export)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..assets import resolve_asset
 from ..errors import ToolError
+from ..model_files import model_size_bytes
 from . import engine
 from .python_timing import bench_python_runner
 from .table import write_tables
@@ -69,7 +70,7 @@ def _bench_artifact(
         "format": manifest.get("format", ""),
         "precision": manifest.get("precision", ""),
         "runtime": runtime,
-        "size_mb": artifact.stat().st_size / 2**20,
+        "size_mb": model_size_bytes(artifact) / 2**20,  # with any sidecar (an OpenVINO IR's .bin)
         "parity": _parity_status(manifest),
         "threads": options.threads,
     }

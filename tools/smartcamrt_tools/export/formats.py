@@ -1,7 +1,8 @@
 """The export format table: one row per artifact format, looked up by name.
 
 Adding a format (tflite, executorch, tensorrt) means writing its exporter and runner and adding a row;
-the export pipeline, manifest and CLI read everything format-specific from the row.
+the export pipeline, manifest and CLI read everything format-specific from the row. A format whose model
+is more than one file (OpenVINO IR: .xml + .bin) also names its sidecars in ``model_files.py``.
 """
 
 from __future__ import annotations
@@ -11,11 +12,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ToolError
+from ..quantization import DEFAULT_PRESET
 from ..validate import ParityTolerance, Runner
 from .executorch_format import INPUT_NAME as PTE_INPUT_NAME
 from .executorch_format import OUTPUT_NAME as PTE_OUTPUT_NAME
 from .executorch_format import export_executorch_portable, export_executorch_xnnpack, open_executorch_runner
 from .onnx_format import INPUT_NAME, OUTPUT_NAME, export_onnx, open_onnx_runner
+from .onnx_int8_format import export_onnx_int8
+from .openvino_format import INPUT_NAME as OV_INPUT_NAME
+from .openvino_format import OUTPUT_NAME as OV_OUTPUT_NAME
+from .openvino_format import export_openvino_fp16, export_openvino_fp32, open_openvino_runner
 from .request import ExportRequest
 from .tflite_format import INPUT_NAME as TFLITE_INPUT_NAME
 from .tflite_format import OUTPUT_NAME as TFLITE_OUTPUT_NAME
@@ -35,6 +41,7 @@ class ExportFormat:
     tolerance: ParityTolerance  # parity limits against the fp32 PyTorch model
     packages: tuple[str, ...]  # Python packages whose versions go into the manifest
     description: str
+    quant_preset: str | None = None  # int8 rows: the default quantization preset (--quant-preset)
 
 
 # Parity limits, measured (yolov5n, bus.jpg + zidane.jpg, 320 and 640, ORT 1.30 CPU vs torch 2.13 CPU):
@@ -60,6 +67,31 @@ EXECUTORCH_FP32_TOLERANCE = ParityTolerance(boxes_px=2e-2, scores=1e-4, min_cosi
 # would say nothing); the cosine limit, ~600x above what fp16 costs, is what catches a wrong weight.
 TFLITE_FP32_TOLERANCE = ParityTolerance(boxes_px=2e-2, scores=1e-4, min_cosine=0.99999)
 TFLITE_FP16_TOLERANCE = ParityTolerance(boxes_px=8.0, scores=3e-2, min_cosine=0.99999)
+
+# OpenVINO IR (openvino 2026.4.1 CPU plugin, INFERENCE_PRECISION_HINT f32, 2 threads, vs torch 2.13 CPU;
+# yolov5n, bus.jpg + zidane.jpg, see docs/runtimes/openvino.md). fp32: max 1.4e-3 px on boxes at 320 and
+# 1.8e-3 at 640, 4.6e-6 on scores, 1 - cosine 4e-14; detection agreement mAP50 1.000 on all 128 coco128
+# images at both sizes. Limits ~10x above, as for ONNX. Without the f32 hint this CPU (avx512_bf16) ran in
+# bf16: 14 px (320) / 34 px (640) on boxes -- the runner always sets it.
+# fp16 weights (save_model's compress_to_fp16): max 2.2 px on boxes (320) and 2.9 px (640), 0.0070 / 0.020
+# on scores, 1 - cosine 5e-8 / 2e-8; mAP50 1.000 (320) and 0.995 (640) on 128 images, so the default floor
+# stands. As for TFLite fp16: box/score limits ~3x above the worst measured (a 10x limit would say
+# nothing), and the cosine limit, ~200x above what fp16 costs, catches a wrong weight.
+OPENVINO_FP32_TOLERANCE = ParityTolerance(boxes_px=2e-2, scores=5e-5, min_cosine=0.99999)
+OPENVINO_FP16_TOLERANCE = ParityTolerance(boxes_px=8.0, scores=6e-2, min_cosine=0.99999)
+
+# ONNX int8 (onnxruntime 1.30 quantize_static, preset qdq-u8s8: u8 activations, per-channel s8 weights,
+# MinMax ranges from 64 coco128 images, Detect decode in float; ORT 1.30 CPU vs torch 2.13; see
+# docs/quantization.md). Raw outputs mean little here: the largest differences sit in rows with objectness
+# near 0, whose boxes are noise -- max 109 px on boxes at 320 and 402 px at 640, 0.62 / 0.66 on scores --
+# so the box and score limits are deliberately non-binding (1500 px: above the decode's own range, 4 x the
+# largest anchor = 1492 px, for inputs up to ~1400 px; 1.0: any probability). The cosine limit (measured
+# 1 - cosine 5.7e-4 at 320, 1.4e-3 at 640; limit ~7x above) only catches garbage. What judges int8 is the
+# detection agreement: mAP50 0.902 (320) and 0.907 (640) on all 128 images (0.881 / 0.874 on the first 64,
+# which calibration never saw); across calibration sets of 8-128 images it stayed within 0.84-0.91 on
+# 64-128 images. The floor, 0.80, sits ~0.1 under the default-preset values and 0.04 under the worst seen,
+# while real faults land far below it: a quantized decode 0.19, boxes shifted 30 px 0.48.
+ONNX_INT8_TOLERANCE = ParityTolerance(boxes_px=1500.0, scores=1.0, min_cosine=0.99, min_map50=0.80)
 
 FORMATS: dict[str, ExportFormat] = {
     row.name: row
@@ -132,6 +164,49 @@ FORMATS: dict[str, ExportFormat] = {
             packages=("torch", "litert-torch", "ai-edge-quantizer", "ai-edge-litert"),
             description="LiteRT/TFLite flatbuffer with float16 weights (ai-edge-quantizer float casting), "
             "float32 activations; half the size of the fp32 one",
+        ),
+        ExportFormat(
+            name="openvino",
+            suffix=".openvino.xml",
+            precision="fp32",
+            runtime="openvino",
+            input_name=OV_INPUT_NAME,
+            output_name=OV_OUTPUT_NAME,
+            export=export_openvino_fp32,
+            open_runner=open_openvino_runner,
+            tolerance=OPENVINO_FP32_TOLERANCE,
+            packages=("torch", "onnx", "onnxscript", "openvino"),
+            description="OpenVINO IR (.xml graph + .bin weights beside it) converted from the fp32 ONNX "
+            "export, static 1x3xHxW input; run by OpenVINO's CPU plugin in f32",
+        ),
+        ExportFormat(
+            name="openvino-fp16",
+            suffix=".fp16.openvino.xml",
+            precision="fp16",
+            runtime="openvino",
+            input_name=OV_INPUT_NAME,
+            output_name=OV_OUTPUT_NAME,
+            export=export_openvino_fp16,
+            open_runner=open_openvino_runner,
+            tolerance=OPENVINO_FP16_TOLERANCE,
+            packages=("torch", "onnx", "onnxscript", "openvino"),
+            description="OpenVINO IR with weights compressed to fp16 (f32 arithmetic); half the .bin of "
+            "the fp32 one",
+        ),
+        ExportFormat(
+            name="onnx-int8",
+            suffix=".int8.onnx",
+            precision="int8",
+            runtime="ort",
+            input_name=INPUT_NAME,
+            output_name=OUTPUT_NAME,
+            export=export_onnx_int8,
+            open_runner=open_onnx_runner,
+            tolerance=ONNX_INT8_TOLERANCE,
+            packages=("torch", "onnx", "onnxruntime", "onnxscript"),
+            description="ONNX with static int8 quantization (QDQ, per-channel weights, ranges calibrated "
+            "on coco128), float32 input/output; run by ONNX Runtime",
+            quant_preset=DEFAULT_PRESET,
         ),
     )
 }

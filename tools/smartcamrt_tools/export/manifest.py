@@ -1,4 +1,10 @@
-"""The manifest written beside every prepared model (``<artifact>.json``, see DESIGN.md)."""
+"""The manifest written beside every prepared model (``<artifact>.json``, see DESIGN.md).
+
+``file``/``sha256`` name and hash the artifact itself (the file the engine is given); ``files`` lists
+every file the model is made of (the artifact first, then sidecars such as an OpenVINO IR's ``.bin``),
+each with its hash and size, and ``size_bytes`` is their total. Quantized rows add ``quantization``: the
+preset name and the config that was used.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..checkpoint import Checkpoint, file_sha256
+from ..model_files import model_files
 from ..validate import ParityResult
 from ..versions import tool_versions
 from ..vision.letterbox import PAD_VALUE
@@ -25,15 +32,22 @@ def build_manifest(
     input_hw: tuple[int, int],
     output_shape: list[int],
     parity: ParityResult,
+    quantization: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     height, width = input_hw
-    return {
+    files = [
+        {"file": path.name, "sha256": file_sha256(path), "size_bytes": path.stat().st_size}
+        for path in model_files(artifact)
+    ]
+    manifest = {
         "name": artifact.stem,
         "format": fmt.name,
         "precision": fmt.precision,
         "runtime": fmt.runtime,
         "file": artifact.name,
-        "sha256": file_sha256(artifact),
+        "sha256": files[0]["sha256"],
+        "files": files,
+        "size_bytes": sum(entry["size_bytes"] for entry in files),
         "source": {
             "path": str(checkpoint.path),
             "sha256": checkpoint.sha256,
@@ -55,6 +69,9 @@ def build_manifest(
         "parity": parity.to_manifest(),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+    if quantization is not None:
+        manifest["quantization"] = quantization
+    return manifest
 
 
 def write_manifest(artifact: Path, manifest: dict[str, Any]) -> Path:

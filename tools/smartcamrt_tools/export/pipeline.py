@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -11,9 +12,10 @@ from ..assets import resolve_weights
 from ..checkpoint import load_checkpoint
 from ..detection_agreement import coco128_images
 from ..errors import ParityError, ToolError
+from ..quantization import QuantConfig, calibration_images, get_preset
 from ..validate import check_parity, describe_all, failure_reasons, load_parity_inputs, torch_runner
 from ..yolov5 import build_from_checkpoint
-from .formats import get_format
+from .formats import FORMATS, ExportFormat, get_format
 from .manifest import build_manifest, write_manifest
 from .request import ExportRequest
 
@@ -51,6 +53,26 @@ def artifact_name(stem: str, input_hw: tuple[int, int], suffix: str) -> str:
     return f"{stem}-{size}{suffix}"
 
 
+def resolve_quantization(
+    fmt: ExportFormat, preset: str | None = None, calibration_count: int | None = None
+) -> tuple[str, QuantConfig] | None:
+    """The preset name and config a quantized row exports with (its default preset unless ``preset``
+    names another; ``calibration_count`` overrides the preset's image count); None for other rows."""
+    if fmt.quant_preset is None:
+        if preset is not None or calibration_count is not None:
+            quantized = ", ".join(sorted(name for name, row in FORMATS.items() if row.quant_preset))
+            raise ToolError(
+                f"--quant-preset and --calibration-images apply to quantized formats ({quantized}), "
+                f"not to '{fmt.name}'"
+            )
+        return None
+    name = (preset or fmt.quant_preset).lower()
+    config = get_preset(name)
+    if calibration_count is not None:
+        config = dataclasses.replace(config, calibration_images=calibration_count)
+    return name, config
+
+
 def export_model(
     weights: str,
     format_name: str,
@@ -59,6 +81,8 @@ def export_model(
     opset: int | None = None,
     log: Callable[[str], None] = print,
     agreement_images: int | None = AGREEMENT_IMAGES,
+    quant_preset: str | None = None,
+    calibration_count: int | None = None,
 ) -> Path:
     """Export, validate and describe one model; returns the artifact path (absolute).
 
@@ -66,8 +90,12 @@ def export_model(
     ``agreement_images`` coco128 images (None: all of them). A failed parity check still writes the
     artifact and its manifest (``parity.passed = false``) for inspection, then raises
     :class:`ParityError`.
+
+    Quantized rows (``onnx-int8``) calibrate with ``quant_preset`` (default: the row's) on
+    ``calibration_count`` coco128 images (default: the preset's); other rows refuse both.
     """
     fmt = get_format(format_name)
+    preset_name, quant_config = resolve_quantization(fmt, quant_preset, calibration_count) or (None, None)
     source = resolve_weights(weights)
     checkpoint = load_checkpoint(source)
     official = {True: "official release file", False: "NOT the official release file", None: "no known hash"}
@@ -83,17 +111,22 @@ def export_model(
     artifact = out / artifact_name(source.stem, input_hw, fmt.suffix)
     inputs = load_parity_inputs(input_hw)  # before exporting: a missing image should fail fast
     agreement = coco128_images(agreement_images)
+    if quant_config is not None:
+        calibration_images(quant_config.calibration_images)  # fails fast, like the images above
     sample = np.zeros((1, 3, *input_hw), dtype=np.float32)
     metadata = {"names": checkpoint.names, "stride": checkpoint.stride}
     log(f"exporting {fmt.name} {input_hw[1]}x{input_hw[0]} -> {artifact}")
-    fmt.export(ExportRequest(to_export, sample, artifact, opset, metadata))
+    fmt.export(ExportRequest(to_export, sample, artifact, opset, metadata, quantization=quant_config))
 
     parity = check_parity(
         torch_runner(reference), fmt.open_runner(artifact), inputs, fmt.tolerance, agreement
     )
     for line in describe_all(parity):
         log(line)
-    manifest = build_manifest(artifact, fmt, checkpoint, input_hw, reference.output_shape(input_hw), parity)
+    quant_record = {"preset": preset_name, **quant_config.to_manifest()} if quant_config else None
+    manifest = build_manifest(
+        artifact, fmt, checkpoint, input_hw, reference.output_shape(input_hw), parity, quant_record
+    )
     manifest_file = write_manifest(artifact, manifest)
     log(f"manifest: {manifest_file}")
     if not parity.passed:

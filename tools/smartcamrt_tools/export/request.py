@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 from torch import nn
 
+from ..quantization import QuantConfig
+
 
 @dataclass
 class ExportRequest:
@@ -16,3 +18,4 @@ class ExportRequest:
     artifact: Path  # file to write
     opset: int | None = None  # ONNX opset (formats built on ONNX); None = the format's default
     metadata: dict = field(default_factory=dict)  # stored inside the artifact where the format allows
+    quantization: QuantConfig | None = None  # int8 rows: the config to use (None: the row's default preset)

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from smartcamrt_tools.errors import ToolError
 from smartcamrt_tools.export import FORMATS, get_format
 from smartcamrt_tools.export.pipeline import artifact_name, parse_imgsz
+from smartcamrt_tools.model_files import sidecars
 
 
 def test_onnx_row():
@@ -21,6 +24,14 @@ def test_unknown_format_lists_the_known_ones():
     assert "unknown export format 'tflite-magic'" in str(info.value)
     known = str(info.value).split("known formats: ")[1].split(", ")
     assert known == sorted(FORMATS) and "onnx" in known
+
+
+def test_artifacts_of_every_row_can_share_one_folder():
+    names = [artifact_name("yolov5n", (640, 640), row.suffix) for row in FORMATS.values()]
+    weights = [path.name for name in names for path in sidecars(Path(name))]
+    assert len(weights) == 2  # the two OpenVINO rows' .bin files
+    files = names + weights + [name + ".json" for name in names]
+    assert len(set(files)) == len(files)
 
 
 def test_imgsz_and_artifact_name():

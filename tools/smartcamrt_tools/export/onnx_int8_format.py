@@ -1,0 +1,40 @@
+"""The ``onnx-int8`` row of the export table: the fp32 ONNX export, statically quantized to int8 (QDQ).
+
+The fp32 graph is the ``onnx`` row's own export (already checked by that row); ONNX Runtime's
+``quantize_static`` then calibrates activation ranges on letterboxed coco128 images and writes
+QuantizeLinear/DequantizeLinear pairs around the convolutions (see :mod:`smartcamrt_tools.quantization`
+for the config, the presets and what was measured). The result is still a ``.onnx`` file with the same
+``images`` -> ``output0`` float32 contract and the same metadata, so ONNX Runtime (the ``ort`` backend)
+runs it unchanged, with int8 kernels where the QDQ pairs allow.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tempfile
+from pathlib import Path
+
+import onnx
+
+from ..quantization import DEFAULT_PRESET, get_preset, quantize_onnx
+from .onnx_format import INPUT_NAME, export_onnx
+from .request import ExportRequest
+
+
+def export_onnx_int8(request: ExportRequest) -> None:
+    """fp32 ONNX -> calibrated QDQ int8 ONNX; prints one line on what was quantized."""
+    config = request.quantization or get_preset(DEFAULT_PRESET)
+    input_hw = (int(request.sample_input.shape[-2]), int(request.sample_input.shape[-1]))
+    with tempfile.TemporaryDirectory(prefix="smartcamrt-int8-") as tmp:
+        fp32 = Path(tmp) / "fp32.onnx"
+        export_onnx(dataclasses.replace(request, artifact=fp32))
+        result = quantize_onnx(fp32, request.artifact, config, input_hw, INPUT_NAME)
+    model = onnx.load(str(request.artifact))
+    onnx.checker.check_model(model)
+    quantized = sum(node.op_type == "QuantizeLinear" for node in model.graph.node)
+    print(
+        f"quantization: {config.activation_type} activations x {config.weight_type} weights"
+        f"{' (per channel)' if config.per_channel else ''}, {config.calibrate_method} ranges from "
+        f"{len(result.calibration_images)} coco128 images; {quantized} QuantizeLinear nodes, "
+        f"{len(result.excluded_nodes)} Detect-decode nodes kept in float"
+    )

@@ -1,0 +1,142 @@
+"""The onnx-int8 row: the fp32 ONNX export quantized statically (QDQ) at 320, its manifest, the
+detection-agreement floor, and the preset options on the command line."""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import io
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import onnx
+import pytest
+
+from smartcamrt_tools.cli import main
+from smartcamrt_tools.detection_agreement import box_iou
+from smartcamrt_tools.export import FORMATS, export_model
+from smartcamrt_tools.export.onnx_format import open_onnx_runner
+from smartcamrt_tools.quantization import DEFAULT_PRESET, QUANT_PRESETS
+from smartcamrt_tools.validate import DEFAULT_MIN_MAP50
+from smartcamrt_tools.vision.letterbox import preprocess
+from smartcamrt_tools.vision.yolo_postprocess import postprocess
+
+IMGSZ = 320
+N_320 = 3 * (40 * 40 + 20 * 20 + 10 * 10)
+CALIBRATION_IMAGES = 16  # the preset's 64 are the default; 16 keep the test quick (measured ~as good)
+AGREEMENT_IMAGES = 16  # the first 16 coco128 images; calibration takes the last 16: no overlap
+
+
+@pytest.fixture(scope="module")
+def int8_export(assets, tmp_path_factory) -> dict:
+    """Export through the CLI, as a user would."""
+    out = tmp_path_factory.mktemp("onnx-int8")
+    stdout = io.StringIO()
+    with contextlib.redirect_stdout(stdout):
+        args = ["export", "--weights", "yolov5n.pt", "--format", "onnx-int8", "--imgsz", str(IMGSZ),
+                "--agreement-images", str(AGREEMENT_IMAGES),
+                "--calibration-images", str(CALIBRATION_IMAGES)]  # fmt: skip
+        code = main([*args, "--out", str(out)])
+    lines = stdout.getvalue().splitlines()
+    assert code == 0, "\n".join(lines)
+    return {"lines": lines, "model": Path(lines[-1])}
+
+
+def test_row():
+    row = FORMATS["onnx-int8"]
+    assert (row.suffix, row.precision, row.runtime) == (".int8.onnx", "int8", "ort")
+    assert row.suffix.endswith(FORMATS["onnx"].suffix)  # the engine picks the backend by the last suffix
+    assert row.quant_preset == DEFAULT_PRESET and DEFAULT_PRESET in QUANT_PRESETS
+    assert (row.input_name, row.output_name) == ("images", "output0")
+    # int8 is judged by what it detects: a floor below the fp32 default but far above a broken model
+    assert 0.5 < row.tolerance.min_map50 < DEFAULT_MIN_MAP50
+
+
+def test_cli_prints_the_quantization_and_the_artifact_path(int8_export):
+    model, lines = int8_export["model"], int8_export["lines"]
+    assert model.is_absolute() and model.name == f"yolov5n-{IMGSZ}.int8.onnx"
+    (summary,) = [line for line in lines if line.startswith("quantization: ")]
+    assert f"from {CALIBRATION_IMAGES} coco128 images" in summary and "uint8 activations" in summary
+    assert any(line.startswith("parity vs pytorch") and "passed" in line for line in lines)
+
+
+def test_graph_is_qdq_with_the_decode_in_float(int8_export, checkpoint):
+    model = onnx.load(str(int8_export["model"]))
+    onnx.checker.check_model(model)
+    ops = collections.Counter(node.op_type for node in model.graph.node)
+    assert ops["Conv"] == 60 and ops["QuantizeLinear"] >= 60 and ops["DequantizeLinear"] >= 120
+    (graph_input,) = model.graph.input
+    (graph_output,) = model.graph.output
+    assert (graph_input.name, graph_output.name) == ("images", "output0")
+    assert graph_input.type.tensor_type.elem_type == onnx.TensorProto.FLOAT
+    assert [d.dim_value for d in graph_output.type.tensor_type.shape.dim] == [1, N_320, 85]
+    # The Detect decode stays float: no QuantizeLinear after the head's sigmoids.
+    producers = {out: node for node in model.graph.node for out in node.output}
+    (last,) = [node for node in model.graph.node if "output0" in node.output]
+    assert last.op_type == "Concat"
+    assert all(producers[name].op_type != "DequantizeLinear" for name in last.input)
+    metadata = {p.key: p.value for p in model.metadata_props}
+    assert json.loads(metadata["names"]) == checkpoint.names
+
+
+def test_weights_are_a_third_of_the_fp32_file(int8_export, onnx_model):
+    ratio = int8_export["model"].stat().st_size / onnx_model.stat().st_size
+    assert 0.2 < ratio < 0.35, ratio  # measured 0.29: int8 weights + fp32 biases/scales
+
+
+def test_manifest_records_the_quantization_and_the_agreement(int8_export):
+    model = int8_export["model"]
+    manifest = json.loads(model.with_name(model.name + ".json").read_text())
+    assert (manifest["format"], manifest["precision"], manifest["runtime"]) == ("onnx-int8", "int8", "ort")
+    assert manifest["files"] == [
+        {"file": model.name, "sha256": manifest["sha256"], "size_bytes": model.stat().st_size}
+    ]
+    assert manifest["size_bytes"] == model.stat().st_size
+    quantization = manifest["quantization"]
+    assert quantization["preset"] == DEFAULT_PRESET and quantization["format"] == "QDQ"
+    assert quantization["calibration_images"] == CALIBRATION_IMAGES  # the option overrides the preset
+    assert (quantization["activation_type"], quantization["weight_type"]) == ("uint8", "int8")
+    assert quantization["per_channel"] is True and quantization["keep_decode_float"] is True
+    parity = manifest["parity"]
+    agreement = parity["detection_agreement"]
+    assert parity["passed"] is True and agreement["images"] == AGREEMENT_IMAGES
+    assert FORMATS["onnx-int8"].tolerance.min_map50 == agreement["min"] <= agreement["value"] < 1.0
+    assert parity["cosine"] >= FORMATS["onnx-int8"].tolerance.min_cosine
+
+
+def test_finds_what_fp32_finds_on_bus(int8_export, onnx_model, assets):
+    batch, info = preprocess(cv2.imread(str(assets / "images" / "bus.jpg")), (IMGSZ, IMGSZ))
+    fp32 = postprocess(open_onnx_runner(onnx_model)(batch), info)
+    int8 = postprocess(open_onnx_runner(int8_export["model"])(batch), info)
+    assert len(fp32) >= 4 and sorted(int8.class_ids.tolist()) == sorted(fp32.class_ids.tolist())
+    iou = box_iou(fp32.boxes, int8.boxes)
+    assert (int8.class_ids[iou.argmax(axis=1)] == fp32.class_ids).all()
+    assert iou.max(axis=1).min() >= 0.8
+    np.testing.assert_allclose(np.sort(int8.scores), np.sort(fp32.scores), atol=0.1)
+
+
+def test_unknown_preset_is_one_line_listing_the_known_ones(capsys, tmp_path):
+    args = ["export", "--weights", "yolov5n.pt", "--format", "onnx-int8", "--out", str(tmp_path)]
+    assert main([*args, "--quant-preset", "avx9-magic"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "unknown quantization preset 'avx9-magic'" in err
+    assert err.split("known presets: ")[1].split(", ") == sorted(QUANT_PRESETS)
+    assert not list(tmp_path.iterdir())  # refused before anything was written
+
+
+def test_preset_options_are_refused_for_float_formats(capsys, tmp_path):
+    args = ["export", "--weights", "yolov5n.pt", "--format", "onnx", "--out", str(tmp_path)]
+    assert main([*args, "--quant-preset", DEFAULT_PRESET]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "apply to quantized formats (onnx-int8), not to 'onnx'" in err and "\n" not in err
+    assert main([*args, "--calibration-images", "8"]) == 2
+
+
+def test_more_calibration_images_than_coco128_has_fails_before_exporting(tmp_path):
+    from smartcamrt_tools.errors import ToolError
+
+    with pytest.raises(ToolError, match="200 calibration images asked for, but coco128 has 128"):
+        export_model("yolov5n.pt", "onnx-int8", tmp_path, imgsz=IMGSZ, calibration_count=200)
+    assert not list(tmp_path.iterdir())
