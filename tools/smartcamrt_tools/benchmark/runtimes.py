@@ -32,6 +32,8 @@ class RuntimeBenchOptions:
 
 
 def discover_artifacts(paths: tuple[str, ...]) -> list[Path]:
+    """Prepared models (a model file with its manifest beside it) in the given folders, plus each file
+    named directly. A file named directly may lack a manifest (a third-party model): its row says so."""
     artifacts: list[Path] = []
     for text in paths:
         path = Path(text)
@@ -43,14 +45,21 @@ def discover_artifacts(paths: tuple[str, ...]) -> list[Path]:
                 raise ToolError(f"{path}: no prepared models (a model file with '<file>.json' beside it)")
             artifacts += found
         elif path.is_file():
-            if not path.with_name(path.name + ".json").is_file():
-                raise ToolError(
-                    f"{path}: no manifest '{path.name}.json' beside it (prepare it with smartcamrt export)"
-                )
             artifacts.append(path)
         else:
             raise ToolError(f"{path}: no such file or folder")
     return artifacts
+
+
+def _runtime_for(artifact: Path, manifest: dict, runtimes: dict) -> str:
+    """The manifest's runtime; without a manifest, the engine backend that takes the file's suffix."""
+    if manifest:
+        return manifest.get("runtime", "")
+    name = artifact.name.lower()
+    for backend in runtimes.values():
+        if any(name.endswith(suffix) for suffix in backend.get("suffixes", [])):
+            return backend["name"]
+    raise ToolError(f"{artifact}: no manifest beside it and no engine backend takes its file type")
 
 
 def _parity_status(manifest: dict) -> str:
@@ -63,15 +72,16 @@ def _parity_status(manifest: dict) -> str:
 def _bench_artifact(
     artifact: Path, options: RuntimeBenchOptions, runtimes: dict, source: str, out: Path
 ) -> dict:
-    manifest = json.loads(artifact.with_name(artifact.name + ".json").read_text())
-    runtime = manifest.get("runtime", "")
+    manifest_path = artifact.with_name(artifact.name + ".json")
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
+    runtime = _runtime_for(artifact, manifest, runtimes)
     row = {
         "model": artifact.name,
-        "format": manifest.get("format", ""),
-        "precision": manifest.get("precision", ""),
+        "format": manifest.get("format", "no manifest"),
+        "precision": manifest.get("precision", ""),  # without a manifest: what the engine reports
         "runtime": runtime,
         "size_mb": model_size_bytes(artifact) / 2**20,  # with any sidecar (an OpenVINO IR's .bin)
-        "parity": _parity_status(manifest),
+        "parity": _parity_status(manifest) if manifest else "none (no manifest)",
         "threads": options.threads,
     }
     backend = runtimes.get(runtime)
@@ -84,6 +94,12 @@ def _bench_artifact(
             row["pipeline_infer_p50_ms"] = summary["stages"]["infer_ms"]["p50"]
             row["pipeline_e2e_p50_ms"] = summary["stages"]["e2e_ms"]["p50"]
             row["pipeline_dropped"] = summary["frames"]["dropped"]
+            row["precision"] = row["precision"] or summary["model"]["precision"]
+    elif not manifest:
+        why = backend["reason"] if backend else f"no '{runtime}' backend in the engine"
+        raise ToolError(
+            f"{artifact}: no manifest, so no Python runner to time it with, and the engine cannot: {why}"
+        )
     else:
         from ..export.formats import get_format  # torch-heavy: only when a Python runner is needed
 

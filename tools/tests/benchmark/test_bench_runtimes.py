@@ -24,6 +24,11 @@ def models_dir(onnx_model: Path, tmp_path: Path) -> Path:
     return folder
 
 
+def _write(path: Path) -> Path:
+    path.write_bytes(b"not a model")
+    return path
+
+
 def run_cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([*CLI, "bench-runtimes", *args], capture_output=True, text=True)
 
@@ -75,11 +80,27 @@ def test_a_failed_artifact_is_timed_but_kept_out_of_the_pipeline(models_dir: Pat
     assert row["parity"] == "FAILED" and row["pipeline_e2e_p50_ms"] == ""
 
 
+def test_a_model_named_without_manifest_is_timed_by_its_suffix_and_marked(onnx_model: Path, tmp_path: Path):
+    third_party = tmp_path / "third-party.onnx"
+    shutil.copy(onnx_model, third_party)  # no manifest beside it
+    out = tmp_path / "out"
+    result = run_cli(str(third_party), "--out", str(out), *FAST)
+    assert result.returncode == 0, result.stderr
+    row = next(csv.DictReader((out / "runtimes.csv").open()))
+    assert (row["runtime"], row["format"], row["parity"]) == ("ort", "no manifest", "none (no manifest)")
+    assert row["timed_by"] == "C++ engine" and row["precision"] == "fp32"  # as the engine reports it
+    assert float(row["pipeline_e2e_p50_ms"]) > 0
+
+
 @pytest.mark.parametrize(
     ("make", "needle"),
     [
         (lambda d: d / "absent", "no such file or folder"),
         (lambda d: d, "no prepared models"),
+        (
+            lambda d: _write(d / "weights.bin"),
+            "no manifest beside it and no engine backend takes its file type",
+        ),
     ],
 )
 def test_bad_model_paths_are_one_line_errors(tmp_path: Path, make, needle: str):
