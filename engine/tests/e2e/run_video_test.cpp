@@ -173,10 +173,12 @@ TEST(RunVideo, TraceHasEveryStageOfEveryFrame) {
 }  // namespace smartcamrt
 
 namespace smartcamrt {
+namespace {
 
-// Switch to the lighter 320 model through the control file, then stop the run the same way.
-TEST(RunVideo, ControlFileSwitchesToALighterModelThenStops) {
-  const std::string dir = testing::make_temp_dir("e2e-control");
+// A real-time run of vtest that, after 6 frames, gets `command` through the control file, then,
+// after 30, "stop". Returns the run folder.
+std::string run_with_control_command(const std::string& tag, const std::string& command) {
+  const std::string dir = testing::make_temp_dir(tag);
   const std::string control = dir + "/control";
   const std::string out = dir + "/run";
   std::ofstream(control) << "";  // present before the run: its content is not a command
@@ -191,30 +193,49 @@ TEST(RunVideo, ControlFileSwitchesToALighterModelThenStops) {
           }
         };
         wait_rows(6);
-        std::ofstream(control) << "model=" << testing::test_model_small() << "\n";
+        std::ofstream(control) << command << "\n";
         wait_rows(30);
         std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // a new mtime second for coarse filesystems
         std::ofstream(control) << "stop\n";
       });
   EXPECT_EQ(result.exit_code, 130) << result.err;
+  return out;
+}
+
+// Rows of frames.csv before and after the one switch event, which must read `event`; every row's
+// column `column` must hold `before` up to the switch and `after` from it on.
+void expect_one_switch(const std::string& out, const std::string& event, size_t column, const std::string& before,
+                       const std::string& after) {
   const auto lines = read_lines(out + "/frames.csv");
   ASSERT_GE(lines.size(), 31u);
   EXPECT_LT(lines.size(), 700u);
   int switches = 0;
-  bool after = false;
   for (size_t i = 1; i < lines.size(); ++i) {
     const auto fields = split_csv(lines[i]);
     if (!fields[21].empty()) {
       ++switches;
-      after = true;
-      EXPECT_EQ(fields[21], "switch:ort/yolov5n-640.onnx->ort/yolov5n-320.onnx");
+      EXPECT_EQ(fields[21], event);
     }
-    EXPECT_EQ(fields[7], after ? "320x320" : "640x640") << lines[i];
+    EXPECT_EQ(fields[column], switches ? after : before) << lines[i];
   }
   EXPECT_EQ(switches, 1);
   const auto summary = read_json(out + "/summary.json");
   EXPECT_EQ(summary["events"].size(), 1u);
   EXPECT_EQ(summary["interrupted"], true);
+}
+
+}  // namespace
+
+// Switch to the lighter 320 model through the control file, then stop the run the same way.
+TEST(RunVideo, ControlFileSwitchesToALighterModelThenStops) {
+  const std::string out = run_with_control_command("e2e-control", "model=" + testing::test_model_small());
+  expect_one_switch(out, "switch:ort/yolov5n-640.onnx->ort/yolov5n-320.onnx", 7, "640x640", "320x320");
+}
+
+// The same model moved from ONNX Runtime to OpenVINO while the run goes on.
+TEST(RunVideo, ControlFileSwitchesRuntimeOnTheSameModel) {
+  const std::string out = run_with_control_command("e2e-control-runtime", "runtime=openvino");
+  expect_one_switch(out, "switch:ort/yolov5n-640.onnx->openvino/yolov5n-640.onnx", 5, "ort", "openvino");
 }
 
 }  // namespace smartcamrt
