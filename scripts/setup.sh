@@ -94,7 +94,7 @@ else
 fi
 
 # 3d. OpenVINO C++ runtime: libraries, headers and CMake package config inside the openvino wheel (step 3)
-if ov_cmake="$(ls -d .venv/lib/python3*/site-packages/openvino/cmake 2>/dev/null | head -n 1)" && [[ -n "$ov_cmake" ]]; then
+if ov_cmake="$(ls -d "$repo"/.venv/lib/python3*/site-packages/openvino/cmake 2>/dev/null | head -n 1)" && [[ -n "$ov_cmake" ]]; then
   say "OpenVINO runtime: $ov_cmake"
 else
   say "OpenVINO runtime: not found; the 'openvino' backend builds as unavailable"

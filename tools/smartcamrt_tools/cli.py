@@ -69,6 +69,7 @@ def _bench_runtimes(args: argparse.Namespace) -> None:
         runs=args.runs,
         warmup=args.warmup,
         threads=args.threads,
+        rounds=args.rounds,
     )
     out = bench_runtimes(options)
     print((out / "runtimes.md").read_text())
@@ -166,6 +167,12 @@ def build_parser() -> argparse.ArgumentParser:
     runtimes.add_argument("--warmup", type=int, default=10, help="untimed runs first")
     runtimes.add_argument(
         "--threads", type=_positive_int, default=os.cpu_count() or 1, help="inference threads"
+    )
+    runtimes.add_argument(
+        "--rounds",
+        type=_positive_int,
+        default=1,
+        help="passes over every model, interleaved; each figure is the median over them",
     )
     runtimes.set_defaults(handler=_bench_runtimes)
 

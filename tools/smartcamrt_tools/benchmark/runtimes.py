@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +30,7 @@ class RuntimeBenchOptions:
     runs: int = 100  # timed session runs per artifact
     warmup: int = 10
     threads: int = os.cpu_count() or 1
+    rounds: int = 1  # passes over every model, interleaved; figures are the median over rounds
 
 
 def discover_artifacts(paths: tuple[str, ...]) -> list[Path]:
@@ -123,6 +125,18 @@ def _bench_artifact(
     return row
 
 
+def _median_row(rows: list[dict]) -> dict:
+    """One model's rounds as one row: the median of every number, the spread of the session p50."""
+    merged = dict(rows[0])
+    for key, value in rows[0].items():
+        if isinstance(value, float):
+            merged[key] = statistics.median(row[key] for row in rows)
+    merged["rounds"] = len(rows)
+    p50s = [row["p50_ms"] for row in rows]
+    merged["p50_min_ms"], merged["p50_max_ms"] = min(p50s), max(p50s)
+    return merged
+
+
 def bench_runtimes(options: RuntimeBenchOptions) -> Path:
     """Runs the benchmark, writes runtimes.{md,csv,json} into options.out and returns that folder."""
     artifacts = discover_artifacts(options.models)
@@ -132,6 +146,15 @@ def bench_runtimes(options: RuntimeBenchOptions) -> Path:
     out = Path(options.out)
     out.mkdir(parents=True, exist_ok=True)
     runtimes = engine.available_runtimes()
-    rows = [_bench_artifact(artifact, options, runtimes, source, out) for artifact in artifacts]
+    # Round-robin rather than all rounds of one model back to back: a slow spell of a shared machine
+    # then lands on every model alike instead of on one of them.
+    rounds = [
+        [
+            _bench_artifact(artifact, options, runtimes, source, out / f"round{index + 1}")
+            for artifact in artifacts
+        ]
+        for index in range(options.rounds)
+    ]
+    rows = [_median_row([round_rows[i] for round_rows in rounds]) for i in range(len(artifacts))]
     write_tables(rows, out, machine=engine.host_line())
     return out

@@ -17,6 +17,7 @@ COLUMNS = (
     ("init_ms", "init ms", "{:.1f}"),
     ("first_run_ms", "first run ms", "{:.1f}"),
     ("p50_ms", "p50 ms", "{:.2f}"),
+    ("p50_spread", "p50 over rounds", "{}"),
     ("p90_ms", "p90 ms", "{:.2f}"),
     ("p99_ms", "p99 ms", "{:.2f}"),
     ("pipeline_infer_p50_ms", "pipeline infer p50 ms", "{:.2f}"),
@@ -29,6 +30,8 @@ COLUMNS = (
 
 
 def _cell(row: dict, key: str, fmt: str) -> str:
+    if key == "p50_spread":  # derived for the Markdown table; the CSV and JSON keep min and max
+        return f"{row['p50_min_ms']:.2f}-{row['p50_max_ms']:.2f}" if row.get("rounds", 1) > 1 else ""
     value = row.get(key)
     return "" if value is None else fmt.format(value)
 
@@ -37,16 +40,16 @@ def write_tables(rows: list[dict], out: Path, machine: str) -> None:
     header = "| " + " | ".join(title for _, title, _ in COLUMNS) + " |"
     lines = [
         f"Machine: {machine}. Session latency from `smartcamrt bench`; pipeline figures from a real-time "
-        "`smartcamrt run` on the same video (end to end = capture to result).",
+        "`smartcamrt run` on the same video (end to end = capture to result). With several rounds (every "
+        "model once per round, interleaved) each figure is the median over the rounds.",
         "",
         header,
         "|" + "---|" * len(COLUMNS),
     ]
     lines += ["| " + " | ".join(_cell(row, key, fmt) for key, _, fmt in COLUMNS) + " |" for row in rows]
     (out / "runtimes.md").write_text("\n".join(lines) + "\n")
-    keys = [key for key, _, _ in COLUMNS] + sorted(
-        {k for row in rows for k in row} - {k for k, _, _ in COLUMNS}
-    )
+    keys = [key for key, _, _ in COLUMNS if key != "p50_spread"]
+    keys += sorted({k for row in rows for k in row} - set(keys))
     with (out / "runtimes.csv").open("w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=keys)
         writer.writeheader()

@@ -56,6 +56,20 @@ def test_engine_times_the_onnx_model_and_writes_three_tables(models_dir: Path, t
     assert "| model | format |" in table and f"| {row['model']} | onnx |" in table
 
 
+def test_rounds_give_the_median_and_the_spread_of_the_session_p50(models_dir: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    result = run_cli(str(models_dir), "--out", str(out), *FAST, "--rounds", "3")
+    assert result.returncode == 0, result.stderr
+    row = json.loads((out / "runtimes.json").read_text())["rows"][0]
+    assert row["rounds"] == 3
+    assert row["p50_min_ms"] <= row["p50_ms"] <= row["p50_max_ms"]
+    assert (
+        sorted((out / "round1").iterdir())
+        and (out / "round3" / "runs" / row["model"] / "summary.json").is_file()
+    )
+    assert f"| {row['p50_min_ms']:.2f}-{row['p50_max_ms']:.2f} |" in (out / "runtimes.md").read_text()
+
+
 def test_a_runtime_the_engine_lacks_is_timed_from_python_and_marked(models_dir: Path, tmp_path: Path):
     manifest_path = next(models_dir.glob("*.json"))
     manifest = json.loads(manifest_path.read_text())
