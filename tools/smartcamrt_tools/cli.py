@@ -70,6 +70,7 @@ def _bench_runtimes(args: argparse.Namespace) -> None:
         warmup=args.warmup,
         threads=args.threads,
         rounds=args.rounds,
+        cooldown_s=args.cooldown,
     )
     out = bench_runtimes(options)
     print((out / "runtimes.md").read_text())
@@ -84,6 +85,13 @@ def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    value = float(text)
+    if not value >= 0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
     return value
 
 
@@ -173,6 +181,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_int,
         default=1,
         help="passes over every model, interleaved; each figure is the median over them",
+    )
+    runtimes.add_argument(
+        "--cooldown",
+        type=_non_negative_float,
+        default=0.0,
+        metavar="SECONDS",
+        help="idle time before each timed engine command, so that a CPU quota or thermal limit earned by "
+        "the previous one does not slow the next (default 0)",
     )
     runtimes.set_defaults(handler=_bench_runtimes)
 

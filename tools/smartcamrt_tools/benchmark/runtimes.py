@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import statistics
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +32,7 @@ class RuntimeBenchOptions:
     warmup: int = 10
     threads: int = os.cpu_count() or 1
     rounds: int = 1  # passes over every model, interleaved; figures are the median over rounds
+    cooldown_s: float = 0.0  # idle seconds before each timed engine command (see docs/benchmarks.md)
 
 
 def discover_artifacts(paths: tuple[str, ...]) -> list[Path]:
@@ -89,8 +91,10 @@ def _bench_artifact(
     backend = runtimes.get(runtime)
     if backend and backend["available"]:
         row["timed_by"] = "C++ engine"
+        time.sleep(options.cooldown_s)
         figures = engine.bench(artifact, runtime, options.threads, options.runs, options.warmup)
         if row["parity"] != "FAILED":  # the engine refuses a failed artifact; so does this table
+            time.sleep(options.cooldown_s)
             summary = engine.pipeline_run(artifact, runtime, source, options.frames, options.threads,
                                           out / "runs" / artifact.name)  # fmt: skip
             row["pipeline_infer_p50_ms"] = summary["stages"]["infer_ms"]["p50"]

@@ -106,6 +106,11 @@ def test_a_model_named_without_manifest_is_timed_by_its_suffix_and_marked(onnx_m
     assert float(row["pipeline_e2e_p50_ms"]) > 0
 
 
+def test_a_negative_cooldown_is_refused(tmp_path: Path):
+    result = run_cli(str(tmp_path), "--out", str(tmp_path / "out"), "--cooldown", "-1")
+    assert result.returncode == 2 and "--cooldown: must be >= 0, got -1" in result.stderr
+
+
 @pytest.mark.parametrize(
     ("make", "needle"),
     [
