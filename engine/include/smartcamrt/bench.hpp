@@ -14,11 +14,16 @@ struct BenchConfig {
   SessionOptions session;
   int warmup = 10;
   int runs = 200;
+  // > 0: each timed run starts this long after the previous one started, as frames from a camera do
+  // (the runtime's threads idle in between); 0: back to back. A real-time pipeline's inference is
+  // compared with a session paced at the same interval, so that the comparison isolates the engine.
+  double interval_ms = 0;
 };
 
 struct BenchResult {
   std::string model, runtime, runtime_version, input_shape;
   int threads = 0;
+  double interval_ms = 0;
   double init_ms = 0, first_run_ms = 0;
   Stats latency_ms;
   double throughput_per_s = 0;

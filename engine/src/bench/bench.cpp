@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <random>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -36,6 +37,7 @@ std::vector<std::vector<unsigned char>> make_inputs(const Session& session) {
 BenchResult run_bench(const BenchConfig& config) {
   if (config.runs < 1) throw Error("--runs " + std::to_string(config.runs) + ": must be >= 1");
   if (config.warmup < 0) throw Error("--warmup " + std::to_string(config.warmup) + ": must be >= 0");
+  if (!(config.interval_ms >= 0)) throw Error("--interval-ms " + std::to_string(config.interval_ms) + ": must be >= 0");
   std::error_code ec;
   if (!std::filesystem::is_regular_file(config.model_path, ec)) {
     throw Error("model '" + config.model_path + "': no such file");
@@ -49,6 +51,7 @@ BenchResult run_bench(const BenchConfig& config) {
   result.runtime = backend.name();
   result.runtime_version = backend.availability().version;
   result.threads = config.session.threads;
+  result.interval_ms = config.interval_ms;
 
   const auto t_open = Clock::now();
   std::unique_ptr<Session> session = backend.open(config.model_path, config.session);
@@ -71,7 +74,10 @@ BenchResult run_bench(const BenchConfig& config) {
   std::vector<double> latencies;
   latencies.reserve(static_cast<size_t>(config.runs));
   const auto t_runs = Clock::now();
+  const auto interval =
+      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double, std::milli>(config.interval_ms));
   for (int i = 0; i < config.runs; ++i) {
+    if (config.interval_ms > 0) std::this_thread::sleep_until(t_runs + i * interval);
     const auto t0 = Clock::now();
     session->run(views);
     latencies.push_back(ms_between(t0, Clock::now()));
@@ -86,15 +92,19 @@ BenchResult run_bench(const BenchConfig& config) {
 }
 
 std::string format_bench(const BenchResult& r) {
+  char pacing_text[64] = "";
+  if (r.interval_ms > 0) std::snprintf(pacing_text, sizeof(pacing_text), ", one every %.1f ms", r.interval_ms);
+  const std::string pacing = pacing_text;
   char text[1024];
   std::snprintf(text, sizeof(text),
                 "model        %s\nruntime      %s %s (threads %d)\ninput        %s\n"
-                "init         %.2f ms\nfirst run    %.2f ms\nruns         %zu\n"
+                "init         %.2f ms\nfirst run    %.2f ms\nruns         %zu%s\n"
                 "latency ms   p50 %.2f  p90 %.2f  p99 %.2f  mean %.2f  min %.2f  max %.2f\n"
                 "throughput   %.2f inferences/s\npeak rss     %.1f MiB\n",
                 r.model.c_str(), r.runtime.c_str(), r.runtime_version.c_str(), r.threads, r.input_shape.c_str(),
-                r.init_ms, r.first_run_ms, r.latency_ms.count, r.latency_ms.p50, r.latency_ms.p90, r.latency_ms.p99,
-                r.latency_ms.mean, r.latency_ms.min, r.latency_ms.max, r.throughput_per_s, r.peak_rss_mb);
+                r.init_ms, r.first_run_ms, r.latency_ms.count, pacing.c_str(), r.latency_ms.p50, r.latency_ms.p90,
+                r.latency_ms.p99, r.latency_ms.mean, r.latency_ms.min, r.latency_ms.max, r.throughput_per_s,
+                r.peak_rss_mb);
   return text;
 }
 
@@ -104,6 +114,7 @@ std::string bench_to_json(const BenchResult& r) {
                         {"runtime", r.runtime},
                         {"runtime_version", r.runtime_version},
                         {"threads", r.threads},
+                        {"interval_ms", r.interval_ms},
                         {"input_shape", r.input_shape},
                         {"init_ms", r.init_ms},
                         {"first_run_ms", r.first_run_ms},

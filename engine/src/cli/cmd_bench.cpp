@@ -22,6 +22,9 @@ int bench_command(int argc, char** argv) {
   app.add_option("--threads", config.session.threads, "inference threads")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
+  app.add_option("--interval-ms", config.interval_ms,
+                 "start one timed run every MS milliseconds, as a camera delivers frames (default: back to back)")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--json", json_path, "also write the figures as JSON to FILE");
 
   return run_guarded(app, argc, argv, [&] {

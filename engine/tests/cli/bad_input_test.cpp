@@ -115,6 +115,26 @@ TEST(BenchCommand, ReportsLatencyStatisticsAsJson) {
   EXPECT_GT(doc["throughput_per_s"].get<double>(), 0.0);
   EXPECT_GT(doc["peak_rss_mb"].get<double>(), 10.0);
   EXPECT_NE(result.out.find("latency ms   p50"), std::string::npos);
+  EXPECT_EQ(doc["interval_ms"].get<double>(), 0.0);
+}
+
+TEST(BenchCommand, PacedRunsStartOneIntervalApart) {
+  const std::string dir = testing::make_temp_dir("bench-paced");
+  const std::string model = testing::save_constant_yolo_model(dir + "/m.onnx", 32, std::vector<float>(8, 0.f), 8);
+  const auto result =
+      testing::run_process({testing::cli_path(), "bench", "--model", model, "--runs", "6", "--warmup", "0", "--threads",
+                            "1", "--interval-ms", "40", "--json", dir + "/bench.json"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  std::ifstream in(dir + "/bench.json");
+  const auto doc = nlohmann::json::parse(in);
+  EXPECT_EQ(doc["interval_ms"].get<double>(), 40.0);
+  EXPECT_EQ(doc["latency_ms"]["count"], 6);
+  // Six runs started 40 ms apart span at least 200 ms: at most 30 runs a second, whatever one run costs.
+  EXPECT_LE(doc["throughput_per_s"].get<double>(), 30.0);
+  EXPECT_LT(doc["latency_ms"]["p50"].get<double>(), 40.0);  // the wait is not counted as latency
+  EXPECT_NE(result.out.find("one every 40.0 ms"), std::string::npos);
+  expect_one_line_error(testing::run_process({testing::cli_path(), "bench", "--model", model, "--interval-ms", "-5"}),
+                        "--interval-ms");
 }
 
 }  // namespace smartcamrt

@@ -44,11 +44,13 @@ def host_line() -> str:
     return f"{host['cpu_model']}, {host['cores']} cores, {host['os']}"
 
 
-def bench(model: Path, runtime: str, threads: int, runs: int, warmup: int) -> dict:
+def bench(model: Path, runtime: str, threads: int, runs: int, warmup: int, interval_ms: float = 0.0) -> dict:
+    """`smartcamrt bench`: back to back, or one run every ``interval_ms`` (a camera's cadence)."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "bench.json"
         _run(["bench", "--model", str(model), "--runtime", runtime, "--threads", str(threads),
-              "--runs", str(runs), "--warmup", str(warmup), "--json", str(out)])  # fmt: skip
+              "--runs", str(runs), "--warmup", str(warmup), "--interval-ms", str(interval_ms),
+              "--json", str(out)])  # fmt: skip
         return json.loads(out.read_text())
 
 

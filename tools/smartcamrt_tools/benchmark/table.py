@@ -23,6 +23,8 @@ COLUMNS = (
     ("pipeline_infer_p50_ms", "pipeline infer p50 ms", "{:.2f}"),
     ("pipeline_e2e_p50_ms", "pipeline e2e p50 ms", "{:.2f}"),
     ("pipeline_infer_over_session_p50", "pipeline/session p50", "{:.3f}"),
+    ("paced_p50_ms", "paced session p50 ms", "{:.2f}"),
+    ("pipeline_infer_over_paced_p50", "pipeline/paced p50", "{:.3f}"),
     ("throughput_per_s", "throughput /s", "{:.1f}"),
     ("peak_rss_mb", "peak RSS MiB", "{:.0f}"),
     ("parity", "parity", "{}"),
@@ -40,7 +42,8 @@ def write_tables(rows: list[dict], out: Path, machine: str) -> None:
     header = "| " + " | ".join(title for _, title, _ in COLUMNS) + " |"
     lines = [
         f"Machine: {machine}. Session latency from `smartcamrt bench`; pipeline figures from a real-time "
-        "`smartcamrt run` on the same video (end to end = capture to result). With several rounds (every "
+        "`smartcamrt run` on the same video (end to end = capture to result); the paced session runs one "
+        "inference per frame interval of that video, as the pipeline does. With several rounds (every "
         "model once per round, interleaved) each figure is the median over the rounds.",
         "",
         header,

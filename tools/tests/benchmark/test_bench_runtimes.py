@@ -48,6 +48,11 @@ def test_engine_times_the_onnx_model_and_writes_three_tables(models_dir: Path, t
     assert row["runtime"] == "ort" and row["timed_by"] == "C++ engine" and row["parity"] == "passed"
     assert 0 < float(row["p50_ms"]) <= float(row["p99_ms"])
     assert float(row["pipeline_e2e_p50_ms"]) >= float(row["pipeline_infer_p50_ms"]) > 0
+    paced = float(row["paced_p50_ms"])
+    assert paced > 0
+    assert float(row["pipeline_infer_over_paced_p50"]) == pytest.approx(
+        float(row["pipeline_infer_p50_ms"]) / paced
+    )
     assert float(row["size_mb"]) == pytest.approx((models_dir / row["model"]).stat().st_size / 2**20)
     assert float(row["peak_rss_mb"]) > 10
     doc = json.loads((out / "runtimes.json").read_text())
