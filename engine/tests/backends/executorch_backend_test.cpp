@@ -13,6 +13,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "../support/backend_coverage.hpp"
+#include "../support/detection_match.hpp"
 #include "../support/process.hpp"
 #include "../support/tiny_onnx.hpp"
 #include "smartcamrt/backend.hpp"
@@ -159,16 +160,8 @@ TEST(ExecuTorchBackend, DetectorOnBusMatchesOnnxRuntime) {
   const Detections found = executorch->detect(image);
   ASSERT_GE(expected.size(), 4u);  // the bus and the people
   ASSERT_EQ(found.size(), expected.size());
-  std::vector<bool> matched(found.size(), false);
-  for (const Detection& want : expected) {
-    bool any = false;
-    for (size_t i = 0; i < found.size() && !any; ++i) {
-      if (matched[i] || found[i].class_id != want.class_id) continue;
-      if (box_iou(found[i].box, want.box) >= 0.9f && std::abs(found[i].score - want.score) <= 0.02f) {
-        matched[i] = any = true;
-      }
-    }
-    EXPECT_TRUE(any) << "no ExecuTorch detection matches ORT's class " << want.class_id << " score " << want.score;
+  for (const std::string& miss : testing::unmatched_detections(expected, found, {0.9f, 0.02f})) {
+    ADD_FAILURE() << "no ExecuTorch detection matches ORT's " << miss;
   }
 }
 

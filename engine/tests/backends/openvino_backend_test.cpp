@@ -11,6 +11,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "../support/backend_coverage.hpp"
+#include "../support/detection_match.hpp"
 #include "../support/process.hpp"
 #include "../support/tiny_onnx.hpp"
 #include "smartcamrt/backend.hpp"
@@ -175,16 +176,8 @@ TEST(OpenVinoBackend, DetectorOnBusMatchesOnnxRuntime) {
   const Detections found = ov->detect(image);
   ASSERT_GE(expected.size(), 4u);  // the bus and the people
   ASSERT_EQ(found.size(), expected.size());
-  std::vector<bool> matched(found.size(), false);
-  for (const Detection& want : expected) {
-    bool any = false;
-    for (size_t i = 0; i < found.size() && !any; ++i) {
-      if (matched[i] || found[i].class_id != want.class_id) continue;
-      if (box_iou(found[i].box, want.box) >= 0.99f && std::abs(found[i].score - want.score) <= 0.005f) {
-        matched[i] = any = true;
-      }
-    }
-    EXPECT_TRUE(any) << "no OpenVINO detection matches ORT's class " << want.class_id << " score " << want.score;
+  for (const std::string& miss : testing::unmatched_detections(expected, found, {0.99f, 0.005f})) {
+    ADD_FAILURE() << "no OpenVINO detection matches ORT's " << miss;
   }
 }
 

@@ -13,7 +13,7 @@ import openvino as ov
 import pytest
 
 from smartcamrt_tools.errors import ToolError
-from smartcamrt_tools.export import FORMATS, export_model
+from smartcamrt_tools.export import FORMATS
 from smartcamrt_tools.export.onnx_format import open_onnx_runner
 from smartcamrt_tools.export.openvino_format import (
     INPUT_NAME,
@@ -25,27 +25,17 @@ from smartcamrt_tools.export.openvino_format import (
 from smartcamrt_tools.model_files import model_files, model_size_bytes
 
 IMGSZ = 320
-N_320 = 3 * (40 * 40 + 20 * 20 + 10 * 10)
-AGREEMENT_IMAGES = 4  # the parity test proper is the raw comparison; keep the mAP part short
-
-
-def _export(fmt: str, out: Path) -> Path:
-    lines: list[str] = []
-    artifact = export_model(
-        "yolov5n.pt", fmt, out, imgsz=IMGSZ, log=lines.append, agreement_images=AGREEMENT_IMAGES
-    )
-    assert any(line.startswith("parity vs pytorch") and "passed" in line for line in lines), lines
-    return artifact
+N_320 = 3 * (40 * 40 + 20 * 20 + 10 * 10)  # YOLOv5 output rows at 320
 
 
 @pytest.fixture(scope="module")
-def ir_model(assets, tmp_path_factory) -> Path:
-    return _export("openvino", tmp_path_factory.mktemp("openvino"))
+def ir_model(assets, tmp_path_factory, export_small) -> Path:
+    return export_small("openvino", tmp_path_factory.mktemp("openvino"), IMGSZ)
 
 
 @pytest.fixture(scope="module")
-def ir_fp16_model(assets, tmp_path_factory) -> Path:
-    return _export("openvino-fp16", tmp_path_factory.mktemp("openvino-fp16"))
+def ir_fp16_model(assets, tmp_path_factory, export_small) -> Path:
+    return export_small("openvino-fp16", tmp_path_factory.mktemp("openvino-fp16"), IMGSZ)
 
 
 def _manifest(artifact: Path) -> dict:

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from smartcamrt_tools.detection_agreement import box_iou
-from smartcamrt_tools.export import FORMATS, export_model
+from smartcamrt_tools.export import FORMATS
 from smartcamrt_tools.export.tflite_format import (
     INPUT_NAME,
     OUTPUT_NAME,
@@ -26,27 +26,17 @@ from smartcamrt_tools.vision.letterbox import preprocess
 from smartcamrt_tools.vision.yolo_postprocess import postprocess
 
 IMGSZ = 320
-N_320 = 3 * (40 * 40 + 20 * 20 + 10 * 10)
-AGREEMENT_IMAGES = 4  # the parity test proper is the raw comparison; keep the mAP part short
-
-
-def _export(fmt: str, out: Path) -> Path:
-    lines: list[str] = []
-    artifact = export_model(
-        "yolov5n.pt", fmt, out, imgsz=IMGSZ, log=lines.append, agreement_images=AGREEMENT_IMAGES
-    )
-    assert any(line.startswith("parity vs pytorch") and "passed" in line for line in lines), lines
-    return artifact
+N_320 = 3 * (40 * 40 + 20 * 20 + 10 * 10)  # YOLOv5 output rows at 320
 
 
 @pytest.fixture(scope="module")
-def tflite_model(assets, tmp_path_factory) -> Path:
-    return _export("tflite", tmp_path_factory.mktemp("tflite"))
+def tflite_model(assets, tmp_path_factory, export_small) -> Path:
+    return export_small("tflite", tmp_path_factory.mktemp("tflite"), IMGSZ)
 
 
 @pytest.fixture(scope="module")
-def tflite_fp16_model(assets, tmp_path_factory) -> Path:
-    return _export("tflite-fp16", tmp_path_factory.mktemp("tflite-fp16"))
+def tflite_fp16_model(assets, tmp_path_factory, export_small) -> Path:
+    return export_small("tflite-fp16", tmp_path_factory.mktemp("tflite-fp16"), IMGSZ)
 
 
 def _interpreter(path: Path):
