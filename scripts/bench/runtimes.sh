@@ -5,8 +5,8 @@
 # the assets (no manifest: marked as such). Writes runtimes.{md,csv,json} and prints the table.
 # Environment: THREADS (default: all cores), FRAMES (pipeline frames, default 100), RUNS (default 100),
 # ROUNDS (interleaved passes over every model, median taken; default 3), COOLDOWN (idle seconds before
-# each timed command, default 10: this VM slows ~1.7x after ~14 s of sustained 2-core load and needs
-# ~10 s idle to recover, see docs/benchmarks.md),
+# each timed command, default 0; for machines with thermal or quota limits). Runs on the development VM
+# sometimes land in a slow spell from the host (docs/benchmarks.md); rounds are the defence.
 # FORMATS (default: every CPU row of the export table except executorch-portable, ~2 s per frame), OUT.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -23,6 +23,6 @@ for third_party in yolov5n-fp16.tflite yolov5n-int8.tflite; do
   [[ -f "$SMARTCAMRT_ASSETS/models/$third_party" ]] && models+=("$SMARTCAMRT_ASSETS/models/$third_party")
 done
 smartcamrt-tools bench-runtimes "${models[@]}" --out "$out" --threads "$threads" \
-  --frames "${FRAMES:-100}" --runs "${RUNS:-100}" --rounds "${ROUNDS:-3}" --cooldown "${COOLDOWN:-10}" >/dev/null
+  --frames "${FRAMES:-100}" --runs "${RUNS:-100}" --rounds "${ROUNDS:-3}" --cooldown "${COOLDOWN:-0}" >/dev/null
 cat "$out/runtimes.md"
 echo "[bench] $out" >&2

@@ -1,9 +1,10 @@
-"""How this machine's speed holds up under sustained load: back-to-back ONNX Runtime runs of a model
+"""How steady this machine's speed is: back-to-back ONNX Runtime runs of a model
 for LOAD seconds (p50 per 2-second window), then short bursts after increasing idle times.
 
-Why: on the 2-core development VM a run slows ~1.7x after ~14 s of full 2-core load and needs ~10 s idle
-to recover (a host CPU quota; the guest reports no steal time). Benchmarks that keep both cores busy for
-longer than that measure the quota, not the runtime; bench-runtimes --cooldown exists for this.
+Why: on the 2-core development VM, runs sometimes go ~1.6-1.8x slower for tens of seconds. This was
+seen after 14 s of full load in one run and after 10 s idle in another; 40 s of full load in between
+showed none. The slow spells come from the host, not from the load measured here, so a single run of
+any benchmark can land in one. This script shows whether the machine is in such a spell now.
 
 Usage: .venv/bin/python scripts/bench/sustained_load.py MODEL.onnx [--load 24] [--threads 2] [--out FILE.json]
 """
