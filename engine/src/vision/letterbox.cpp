@@ -62,56 +62,55 @@ void letterbox_rows(const cv::Mat& bgr, const LetterboxMeta& meta, T* tensor, T 
   }
 }
 
+// Planar RGB (CHW) and interleaved RGB (HWC) from BGR rows; `value` turns a pixel byte into the
+// tensor's element (p / 255 for float tensors, the byte itself for 8-bit ones).
+template <typename T, typename Value>
+void letterbox_chw(const cv::Mat& bgr, const LetterboxMeta& meta, T* chw, T pad_value, Value value) {
+  letterbox_rows(bgr, meta, chw, pad_value,
+                 [chw, value](const unsigned char* pixel, int width, size_t offset, size_t plane) {
+                   T* red = chw + offset;
+                   T* green = chw + plane + offset;
+                   T* blue = chw + 2 * plane + offset;
+                   for (int x = 0; x < width; ++x, pixel += 3) {
+                     blue[x] = value(pixel[0]);
+                     green[x] = value(pixel[1]);
+                     red[x] = value(pixel[2]);
+                   }
+                 });
+}
+
+template <typename T, typename Value>
+void letterbox_hwc(const cv::Mat& bgr, const LetterboxMeta& meta, T* hwc, T pad_value, Value value) {
+  letterbox_rows(bgr, meta, hwc, pad_value, [hwc, value](const unsigned char* pixel, int width, size_t offset, size_t) {
+    T* out = hwc + 3 * offset;
+    for (int x = 0; x < width; ++x, pixel += 3, out += 3) {
+      out[0] = value(pixel[2]);
+      out[1] = value(pixel[1]);
+      out[2] = value(pixel[0]);
+    }
+  });
+}
+
 constexpr float kInv255 = 1.f / 255.f;
+const auto kNormalised = [](unsigned char p) { return p * kInv255; };
+const auto kAsIs = [](unsigned char p) { return p; };
 
 }  // namespace
 
 void letterbox_to_chw(const cv::Mat& bgr, const LetterboxMeta& meta, float* chw) {
-  letterbox_rows(bgr, meta, chw, kPadValue, [chw](const unsigned char* pixel, int width, size_t offset, size_t plane) {
-    float* red = chw + offset;
-    float* green = chw + plane + offset;
-    float* blue = chw + 2 * plane + offset;
-    for (int x = 0; x < width; ++x, pixel += 3) {
-      blue[x] = pixel[0] * kInv255;
-      green[x] = pixel[1] * kInv255;
-      red[x] = pixel[2] * kInv255;
-    }
-  });
+  letterbox_chw(bgr, meta, chw, kPadValue, kNormalised);
 }
 
 void letterbox_to_hwc(const cv::Mat& bgr, const LetterboxMeta& meta, float* hwc) {
-  letterbox_rows(bgr, meta, hwc, kPadValue, [hwc](const unsigned char* pixel, int width, size_t offset, size_t) {
-    float* out = hwc + 3 * offset;
-    for (int x = 0; x < width; ++x, pixel += 3, out += 3) {
-      out[0] = pixel[2] * kInv255;
-      out[1] = pixel[1] * kInv255;
-      out[2] = pixel[0] * kInv255;
-    }
-  });
+  letterbox_hwc(bgr, meta, hwc, kPadValue, kNormalised);
 }
 
 void letterbox_to_chw(const cv::Mat& bgr, const LetterboxMeta& meta, uint8_t* chw) {
-  letterbox_rows(bgr, meta, chw, kPadPixel, [chw](const unsigned char* pixel, int width, size_t offset, size_t plane) {
-    uint8_t* red = chw + offset;
-    uint8_t* green = chw + plane + offset;
-    uint8_t* blue = chw + 2 * plane + offset;
-    for (int x = 0; x < width; ++x, pixel += 3) {
-      blue[x] = pixel[0];
-      green[x] = pixel[1];
-      red[x] = pixel[2];
-    }
-  });
+  letterbox_chw(bgr, meta, chw, kPadPixel, kAsIs);
 }
 
 void letterbox_to_hwc(const cv::Mat& bgr, const LetterboxMeta& meta, uint8_t* hwc) {
-  letterbox_rows(bgr, meta, hwc, kPadPixel, [hwc](const unsigned char* pixel, int width, size_t offset, size_t) {
-    uint8_t* out = hwc + 3 * offset;
-    for (int x = 0; x < width; ++x, pixel += 3, out += 3) {
-      out[0] = pixel[2];
-      out[1] = pixel[1];
-      out[2] = pixel[0];
-    }
-  });
+  letterbox_hwc(bgr, meta, hwc, kPadPixel, kAsIs);
 }
 
 Box to_source(const Box& model_box, const LetterboxMeta& meta) {
