@@ -14,6 +14,7 @@
 
 #include "../support/backend_coverage.hpp"
 #include "../support/detection_match.hpp"
+#include "../support/load_error.hpp"
 #include "../support/process.hpp"
 #include "../support/tiny_onnx.hpp"
 #include "smartcamrt/backend.hpp"
@@ -36,16 +37,6 @@ std::string test_pte() {
   return path;
 }
 
-std::string expect_load_error(const std::string& path) {
-  try {
-    BackendRegistry::instance().require("executorch").open(path, SessionOptions{});
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an error opening " << path;
-  return "";
-}
-
 }  // namespace
 
 TEST(ExecuTorchBackend, IsRegisteredAndAvailable) {
@@ -65,7 +56,7 @@ TEST(ExecuTorchBackend, BadFilesThrowOneLineNamingTheFile) {
   std::ofstream(garbage) << "this is not an ExecuTorch program, just some text long enough to have a header";
   const std::string onnx = testing::TinyOnnxModel().input("x", {1, 4}).output("x", {1, 4}).save(dir + "/onnx.pte");
   for (const std::string& path : {garbage, onnx, dir + "/missing.pte"}) {
-    const std::string message = expect_load_error(path);
+    const std::string message = testing::load_error("executorch", path);
     EXPECT_EQ(message.rfind("model '" + path + "': ExecuTorch cannot load it: ", 0), 0u) << message;
     EXPECT_EQ(message.find('\n'), std::string::npos) << message;
   }

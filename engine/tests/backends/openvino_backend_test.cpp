@@ -12,6 +12,7 @@
 
 #include "../support/backend_coverage.hpp"
 #include "../support/detection_match.hpp"
+#include "../support/load_error.hpp"
 #include "../support/process.hpp"
 #include "../support/tiny_onnx.hpp"
 #include "smartcamrt/backend.hpp"
@@ -79,16 +80,6 @@ std::vector<float> run_add(Session& session) {
   return {y, y + 4};
 }
 
-std::string expect_load_error(const std::string& path) {
-  try {
-    openvino().open(path, SessionOptions{});
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an error opening " << path;
-  return "";
-}
-
 }  // namespace
 
 TEST(OpenVinoBackend, IsRegisteredAvailableAndOwnsIrFiles) {
@@ -146,13 +137,13 @@ TEST(OpenVinoBackend, BadFilesThrowOneLineNamingTheFile) {
   const std::string dir = testing::make_temp_dir("openvino-bad");
   const std::string not_ir = dir + "/notes.xml";
   std::ofstream(not_ir) << "<?xml version=\"1.0\"?>\n<notes>not a network</notes>\n";
-  EXPECT_EQ(expect_load_error(not_ir),
+  EXPECT_EQ(testing::load_error("openvino", not_ir),
             "model '" + not_ir + "': OpenVINO cannot load it: not an OpenVINO IR (no <net> element)");
 
   // An IR whose weights file is missing: OpenVINO's own reason, reduced to its last line.
   const std::string no_weights = write_add_ir(dir);
   std::remove((dir + "/add.bin").c_str());
-  const std::string message = expect_load_error(no_weights);
+  const std::string message = testing::load_error("openvino", no_weights);
   EXPECT_EQ(message.rfind("model '" + no_weights + "': OpenVINO cannot load it: ", 0), 0u) << message;
   EXPECT_EQ(message.find('\n'), std::string::npos) << message;
   EXPECT_EQ(message.find("Exception from"), std::string::npos) << message;
