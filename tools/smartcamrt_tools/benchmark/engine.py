@@ -34,13 +34,18 @@ def _run(args: list[str]) -> str:
     return result.stdout
 
 
-def available_runtimes() -> dict[str, dict]:
-    """Backend name -> its entry in `smartcamrt info --json` (available, version, reason)."""
-    return {backend["name"]: backend for backend in json.loads(_run(["info", "--json"]))["backends"]}
+def info() -> dict:
+    """`smartcamrt info --json`: the host and every backend."""
+    return json.loads(_run(["info", "--json"]))
 
 
-def host_line() -> str:
-    host = json.loads(_run(["info", "--json"]))["host"]
+def available_runtimes(info_doc: dict) -> dict[str, dict]:
+    """Backend name -> its entry in the info document (available, version, reason, suffixes)."""
+    return {backend["name"]: backend for backend in info_doc["backends"]}
+
+
+def host_line(info_doc: dict) -> str:
+    host = info_doc["host"]
     return f"{host['cpu_model']}, {host['cores']} cores, {host['os']}"
 
 

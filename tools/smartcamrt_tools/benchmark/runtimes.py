@@ -161,7 +161,8 @@ def bench_runtimes(options: RuntimeBenchOptions) -> Path:
         raise ToolError(f"--source {source}: no such file")
     out = Path(options.out)
     out.mkdir(parents=True, exist_ok=True)
-    runtimes = engine.available_runtimes()
+    info = engine.info()  # one engine call for both the backends and the machine line
+    runtimes = engine.available_runtimes(info)
     # Round-robin rather than all rounds of one model back to back: a slow spell of a shared machine
     # then lands on every model alike instead of on one of them.
     rounds = [
@@ -172,5 +173,5 @@ def bench_runtimes(options: RuntimeBenchOptions) -> Path:
         for index in range(options.rounds)
     ]
     rows = [_median_row([round_rows[i] for round_rows in rounds]) for i in range(len(artifacts))]
-    write_tables(rows, out, machine=engine.host_line())
+    write_tables(rows, out, machine=engine.host_line(info))
     return out
