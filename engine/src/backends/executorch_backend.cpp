@@ -18,8 +18,8 @@
 #include <string>
 #include <vector>
 
-#include "smartcamrt/backend.hpp"
-#include "smartcamrt/error.hpp"
+#include "smartcamrt/backends/backend.hpp"
+#include "smartcamrt/core/error.hpp"
 
 #ifdef SMARTCAMRT_HAVE_EXECUTORCH
 #if defined(_GLIBCXX_USE_CXX11_ABI) && !_GLIBCXX_USE_CXX11_ABI

@@ -20,8 +20,8 @@
 #include <type_traits>
 #include <vector>
 
-#include "smartcamrt/backend.hpp"
-#include "smartcamrt/error.hpp"
+#include "smartcamrt/backends/backend.hpp"
+#include "smartcamrt/core/error.hpp"
 
 #ifdef SMARTCAMRT_HAVE_LITERT
 #include <dlfcn.h>

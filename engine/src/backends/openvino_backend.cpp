@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "smartcamrt/backend.hpp"
-#include "smartcamrt/error.hpp"
+#include "smartcamrt/backends/backend.hpp"
+#include "smartcamrt/core/error.hpp"
 
 #ifdef SMARTCAMRT_HAVE_OPENVINO
 #include <openvino/openvino.hpp>

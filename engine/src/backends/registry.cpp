@@ -1,8 +1,8 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "smartcamrt/backend.hpp"
-#include "smartcamrt/error.hpp"
+#include "smartcamrt/backends/backend.hpp"
+#include "smartcamrt/core/error.hpp"
 
 namespace smartcamrt {
 

@@ -1,4 +1,4 @@
-#include "smartcamrt/bench.hpp"
+#include "smartcamrt/bench/bench.hpp"
 
 #include <cstdio>
 #include <filesystem>
@@ -7,9 +7,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "smartcamrt/clock.hpp"
-#include "smartcamrt/error.hpp"
-#include "smartcamrt/system_sampler.hpp"
+#include "smartcamrt/core/clock.hpp"
+#include "smartcamrt/core/error.hpp"
+#include "smartcamrt/telemetry/system_sampler.hpp"
 
 namespace smartcamrt {
 namespace {

@@ -6,7 +6,7 @@
 #include <exception>
 
 #include "commands.hpp"
-#include "smartcamrt/error.hpp"
+#include "smartcamrt/core/error.hpp"
 
 namespace smartcamrt::cli {
 

@@ -3,8 +3,8 @@
 
 #include "cli_support.hpp"
 #include "commands.hpp"
-#include "smartcamrt/bench.hpp"
-#include "smartcamrt/error.hpp"
+#include "smartcamrt/bench/bench.hpp"
+#include "smartcamrt/core/error.hpp"
 
 namespace smartcamrt::cli {
 

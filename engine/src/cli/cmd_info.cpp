@@ -2,7 +2,7 @@
 
 #include "cli_support.hpp"
 #include "commands.hpp"
-#include "smartcamrt/info.hpp"
+#include "smartcamrt/core/info.hpp"
 
 namespace smartcamrt::cli {
 

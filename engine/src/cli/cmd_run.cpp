@@ -2,39 +2,40 @@
 
 #include "cli_support.hpp"
 #include "commands.hpp"
-#include "smartcamrt/pipeline.hpp"
-#include "smartcamrt/stop_signal.hpp"
+#include "smartcamrt/pipeline/pipeline.hpp"
+#include "smartcamrt/pipeline/stop_signal.hpp"
 
 namespace smartcamrt::cli {
 
 int run_command(int argc, char** argv) {
   CLI::App app("Real-time detection on a video, image(s), camera or stream; writes a run folder", "smartcamrt run");
   RunConfig config;
-  config.detector.session.threads = default_threads();
+  config.task.session.threads = default_threads();
   bool no_save = false, no_telemetry = false, quiet = false;
-  app.add_option("--model", config.detector.model_path, "model file (.onnx, .tflite, .pte, .xml; see smartcamrt info)")
+  app.add_option("--model", config.task.model_path, "model file (.onnx, .tflite, .pte, .xml; see smartcamrt info)")
       ->required();
-  app.add_option("--source", config.source,
-                 "video file, image, image folder, camera index, /dev/videoN or rtsp/http URL")
+  app.add_option("--source", config.sources,
+                 "video file, image, image folder, camera index, /dev/videoN or rtsp/http URL; repeat it for "
+                 "several streams (--source A --source B)")
       ->required();
   app.add_option("--frames", config.max_frames, "read at most N frames from the source (0 = all)")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--out", config.out_dir, "run folder (default runs/<run id>)");
   app.add_flag("--realtime", config.realtime, "pace the source at its frame rate; drop frames when behind");
-  app.add_option("--threads", config.detector.session.threads, "inference threads")
+  app.add_option("--threads", config.task.session.threads, "inference threads")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
-  app.add_option("--conf", config.detector.conf_threshold, "confidence threshold")
+  app.add_option("--conf", config.task.detection.conf_threshold, "confidence threshold")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
-  app.add_option("--iou", config.detector.iou_threshold, "NMS IoU threshold")
+  app.add_option("--iou", config.task.detection.iou_threshold, "NMS IoU threshold")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
-  app.add_option("--max-det", config.detector.max_det, "most detections kept per frame")
+  app.add_option("--max-det", config.task.detection.max_det, "most detections kept per frame")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
-  app.add_option("--runtime", config.detector.runtime, "backend name (default: from the model file's suffix)");
-  app.add_flag("--force", config.detector.force, "run a model whose manifest records a failed parity check");
+  app.add_option("--runtime", config.task.runtime, "backend name (default: from the model file's suffix)");
+  app.add_flag("--force", config.task.force, "run a model whose manifest records a failed parity check");
   app.add_flag("--no-save", no_save, "do not write the annotated video/images");
   app.add_flag("--no-telemetry", no_telemetry, "do not sample CPU/memory/GPU");
   app.add_option("--sample-ms", config.sample_interval_ms, "resource sampling interval in ms")
@@ -53,7 +54,7 @@ int run_command(int argc, char** argv) {
     config.telemetry = !no_telemetry;
     config.print_progress = !quiet;
     install_stop_handlers();
-    const RunReport report = run_detection(config);
+    const RunReport report = run_pipeline(config);
     std::fputs(report.summary_table.c_str(), stdout);
     std::fflush(stdout);
     return report.interrupted ? 130 : 0;

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "commands.hpp"
-#include "smartcamrt/version.hpp"
+#include "smartcamrt/core/version.hpp"
 
 namespace {
 

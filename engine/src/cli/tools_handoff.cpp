@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "commands.hpp"
-#include "smartcamrt/version.hpp"
+#include "smartcamrt/core/version.hpp"
 
 namespace smartcamrt::cli {
 namespace {

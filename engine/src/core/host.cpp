@@ -1,9 +1,11 @@
-#include "smartcamrt/host.hpp"
+#include "smartcamrt/core/host.hpp"
 
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
+#include <sstream>
 
 namespace smartcamrt {
 namespace {
@@ -20,7 +22,29 @@ std::string unquote(std::string text) {
   return text;
 }
 
+const char* const kIsaFlags[] = {"avx2",        "fma",      "avx512f", "avx512bw", "avx512_vnni", "avx_vnni",
+                                 "avx512_bf16", "amx_int8", "asimd",   "asimddp",  "i8mm"};
+
 }  // namespace
+
+std::vector<std::string> read_isa_flags(const std::string& cpuinfo_path) {
+  std::ifstream cpuinfo(cpuinfo_path);
+  std::vector<std::string> found;
+  for (std::string line; std::getline(cpuinfo, line);) {
+    // x86 "flags", Arm "Features": the first processor's list stands for all.
+    if (line.rfind("flags", 0) != 0 && line.rfind("Features", 0) != 0) continue;
+    std::istringstream words(value_after_colon(line));
+    for (std::string word; words >> word;) {
+      for (const char* flag : kIsaFlags) {
+        if (word == flag) found.push_back(word);
+      }
+    }
+    break;
+  }
+  std::sort(found.begin(), found.end());
+  found.erase(std::unique(found.begin(), found.end()), found.end());
+  return found;
+}
 
 HostInfo read_host_info() {
   HostInfo info;
@@ -42,6 +66,7 @@ HostInfo read_host_info() {
     info.kernel = uts.release;
     info.arch = uts.machine;
   }
+  info.isa = read_isa_flags();
   return info;
 }
 

@@ -1,12 +1,12 @@
-#include "smartcamrt/info.hpp"
+#include "smartcamrt/core/info.hpp"
 
 #include <nlohmann/json.hpp>
 #include <opencv2/core/version.hpp>
 
-#include "smartcamrt/backend.hpp"
-#include "smartcamrt/gpu_monitor.hpp"
-#include "smartcamrt/host.hpp"
-#include "smartcamrt/version.hpp"
+#include "smartcamrt/backends/backend.hpp"
+#include "smartcamrt/core/host.hpp"
+#include "smartcamrt/core/version.hpp"
+#include "smartcamrt/telemetry/gpu_monitor.hpp"
 
 namespace smartcamrt {
 

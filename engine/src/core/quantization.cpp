@@ -1,4 +1,4 @@
-#include "smartcamrt/quantization.hpp"
+#include "smartcamrt/core/quantization.hpp"
 
 #include <algorithm>
 #include <cmath>

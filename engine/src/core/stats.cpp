@@ -1,4 +1,4 @@
-#include "smartcamrt/stats.hpp"
+#include "smartcamrt/core/stats.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -1,18 +1,15 @@
-#include "smartcamrt/model_switcher.hpp"
+#include "smartcamrt/optimizer/model_switcher.hpp"
 
 #include <exception>
 
-#include "smartcamrt/error.hpp"
+#include "smartcamrt/core/error.hpp"
 
 namespace smartcamrt {
 namespace {
 constexpr int kWarmupRuns = 2;  // first runs allocate arenas, pick kernels, spin up thread pools
 }
 
-ModelSwitcher::ModelSwitcher(DetectorConfig base, int warmup_width, int warmup_height)
-    : base_(std::move(base)),
-      warmup_width_(warmup_width > 0 ? warmup_width : 640),
-      warmup_height_(warmup_height > 0 ? warmup_height : 480) {}
+ModelSwitcher::ModelSwitcher(TaskConfig base, SourceInfo source) : base_(std::move(base)), source_(std::move(source)) {}
 
 ModelSwitcher::~ModelSwitcher() { join_worker(); }
 
@@ -20,20 +17,36 @@ void ModelSwitcher::join_worker() {
   if (worker_.joinable()) worker_.join();
 }
 
+void ModelSwitcher::set_current(const std::string& model_path, const std::string& runtime, int threads) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  base_.model_path = model_path;
+  base_.runtime = runtime;
+  if (threads > 0) base_.session.threads = threads;
+}
+
 bool ModelSwitcher::request(const SwitchRequest& request) {
   bool expected = false;
   if (!busy_.compare_exchange_strong(expected, true)) return false;
   join_worker();  // the previous worker has finished (busy_ was false): reap it
-  DetectorConfig config = base_;
-  if (!request.model_path.empty()) config.model_path = request.model_path;
-  config.runtime = request.runtime;
+  TaskConfig config;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    config = base_;
+    serving_ = request;
+  }
+  if (!request.model_path.empty()) {
+    config.model_path = request.model_path;
+    config.runtime = request.runtime;  // a new model alone: its runtime follows its suffix
+  } else if (!request.runtime.empty()) {
+    config.runtime = request.runtime;  // the current model on another runtime
+  }
+  if (request.threads > 0) config.session.threads = request.threads;
   worker_ = std::thread([this, config] {
-    std::unique_ptr<Detector> prepared;
+    std::unique_ptr<Task> prepared;
     std::string failure;
     try {
-      prepared = Detector::Create(config);
-      const cv::Mat blank(warmup_height_, warmup_width_, CV_8UC3, cv::Scalar(114, 114, 114));
-      for (int i = 0; i < kWarmupRuns; ++i) prepared->detect(blank);
+      prepared = create_task(config);
+      prepared->warm_up(source_, kWarmupRuns);
     } catch (const std::exception& e) {
       failure = first_line(e.what());
       prepared.reset();
@@ -42,22 +55,28 @@ bool ModelSwitcher::request(const SwitchRequest& request) {
     ready_ = std::move(prepared);
     failure_ = failure;
     if (!ready_ && failure_.empty()) failure_ = "unknown failure";
-    retired_.reset();  // destroy the detector replaced last time, here rather than on the pipeline thread
+    if (ready_) {
+      base_.model_path = config.model_path;
+      base_.runtime = config.runtime;
+      base_.session.threads = config.session.threads;
+    }
+    retired_.reset();  // destroy the task replaced last time, here rather than on the pipeline thread
   });
   return true;
 }
 
-std::unique_ptr<Detector> ModelSwitcher::take_ready(std::string* failure) {
+std::unique_ptr<Task> ModelSwitcher::take_ready(std::string* failure, SwitchRequest* taken) {
   if (!busy_.load()) return nullptr;
   std::lock_guard<std::mutex> lock(mutex_);
   if (!ready_ && failure_.empty()) return nullptr;  // still preparing
   if (!ready_ && failure) *failure = failure_;
+  if (taken) *taken = serving_;
   failure_.clear();
   busy_.store(false);
   return std::move(ready_);
 }
 
-void ModelSwitcher::retire(std::unique_ptr<Detector> old) {
+void ModelSwitcher::retire(std::unique_ptr<Task> old) {
   std::lock_guard<std::mutex> lock(mutex_);
   retired_ = std::move(old);  // freed by the next preparation, or by the destructor
 }

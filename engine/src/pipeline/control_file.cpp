@@ -5,7 +5,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "smartcamrt/error.hpp"
+#include "smartcamrt/core/error.hpp"
 
 namespace smartcamrt {
 namespace {

@@ -11,7 +11,7 @@
 #include <string>
 #include <thread>
 
-#include "smartcamrt/run_control.hpp"
+#include "smartcamrt/pipeline/run_control.hpp"
 
 namespace smartcamrt {
 

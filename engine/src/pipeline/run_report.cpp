@@ -6,7 +6,7 @@
 
 #include <opencv2/core/version.hpp>
 
-#include "smartcamrt/version.hpp"
+#include "smartcamrt/core/version.hpp"
 
 namespace smartcamrt {
 namespace {
@@ -22,6 +22,40 @@ double fps_of(const RunContext& context) {
   return context.duration_s > 0 ? static_cast<double>(context.processed) / context.duration_s : 0.0;
 }
 
+// SLO attainment = items answered within the SLO / items offered (a dropped item is a miss);
+// effective accuracy = the accuracy of the configurations used, weighted by the items each answered.
+nlohmann::json adaptation_json(const RunContext& c) {
+  nlohmann::json doc;
+  doc["switches"] = c.switches;
+  const int64_t offered = c.processed + c.dropped;
+  doc["slo_ms"] = c.slo_ms > 0 ? nlohmann::json(c.slo_ms) : nlohmann::json();
+  doc["offered"] = offered;
+  doc["within_slo"] = c.slo_ms > 0 ? nlohmann::json(c.within_slo) : nlohmann::json();
+  doc["slo_attainment"] = c.slo_ms > 0 && offered > 0
+                              ? nlohmann::json(round3(static_cast<double>(c.within_slo) / static_cast<double>(offered)))
+                              : nlohmann::json();
+  double weighted = 0;
+  int64_t with_accuracy = 0;
+  std::string metric;
+  auto& used = doc["configurations"] = nlohmann::json::array();
+  for (const auto& [name, use] : c.used) {
+    used.push_back({{"configuration", name},
+                    {"frames", use.frames},
+                    {"accuracy", use.accuracy ? nlohmann::json(use.accuracy->value) : nlohmann::json()},
+                    {"metric", use.accuracy ? nlohmann::json(use.accuracy->metric) : nlohmann::json()}});
+    if (!use.accuracy) continue;
+    weighted += use.accuracy->value * static_cast<double>(use.frames);
+    with_accuracy += use.frames;
+    metric = metric.empty() || metric == use.accuracy->metric ? use.accuracy->metric : "mixed";
+  }
+  // Only when every answering configuration has a recorded accuracy: a partial figure would mislead.
+  const bool complete = with_accuracy > 0 && with_accuracy == c.processed;
+  doc["effective_accuracy"] =
+      complete ? nlohmann::json(round3(weighted / static_cast<double>(with_accuracy))) : nlohmann::json();
+  doc["accuracy_metric"] = complete ? nlohmann::json(metric) : nlohmann::json();
+  return doc;
+}
+
 }  // namespace
 
 nlohmann::json summary_json(const RunContext& c, const RunStatistics& stats) {
@@ -29,14 +63,18 @@ nlohmann::json summary_json(const RunContext& c, const RunStatistics& stats) {
   nlohmann::json doc;
   doc["run_id"] = c.run_id;
   doc["tool"] = "smartcamrt run";
-  doc["config"] = {{"model", config.detector.model_path},
-                   {"source", config.source},
+  doc["stream"] = c.stream;
+  doc["config"] = {{"model", config.task.model_path},
+                   {"source", c.source_spec},
                    {"runtime", c.model.runtime},
-                   {"threads", config.detector.session.threads},
-                   {"conf", config.detector.conf_threshold},
-                   {"iou", config.detector.iou_threshold},
+                   {"task", c.model.task},
+                   {"threads", config.task.session.threads},
+                   {"conf", config.task.detection.conf_threshold},
+                   {"iou", config.task.detection.iou_threshold},
                    {"realtime", config.realtime},
-                   {"imgsz", {c.model.input_width, c.model.input_height}},
+                   {"input", c.model.input},
+                   {"slo_ms", c.slo_ms > 0 ? nlohmann::json(c.slo_ms) : nlohmann::json()},
+                   {"adapt", config.adapt.enabled},
                    {"max_frames", config.max_frames > 0 ? nlohmann::json(config.max_frames) : nlohmann::json()},
                    {"telemetry", config.telemetry}};
   doc["model"] = {{"name", c.model.name},
@@ -68,6 +106,7 @@ nlohmann::json summary_json(const RunContext& c, const RunStatistics& stats) {
   auto& events = doc["events"] = nlohmann::json::array();
   for (const RunEvent& e : stats.events())
     events.push_back({{"frame", e.frame}, {"ts_ms", round3(e.ts_ms)}, {"event", e.event}});
+  doc["adaptation"] = adaptation_json(c);
   doc["files"] = c.files;
   doc["interrupted"] = c.interrupted;
   return doc;
@@ -79,12 +118,12 @@ std::string summary_table(const RunContext& c, const RunStatistics& stats) {
   char line[256];
   std::snprintf(line, sizeof(line), "SmartCamRT run %s%s\n", c.run_id.c_str(), c.interrupted ? "  (interrupted)" : "");
   out += line;
-  std::snprintf(line, sizeof(line), "  model    %s  [%s %s, %s, input %dx%d, threads %d]\n", c.model.name.c_str(),
-                c.model.runtime.c_str(), c.runtime_version.c_str(), c.model.precision.c_str(), c.model.input_width,
-                c.model.input_height, config.detector.session.threads);
+  std::snprintf(line, sizeof(line), "  model    %s  [%s %s, %s, input %s, threads %d]\n", c.model.name.c_str(),
+                c.model.runtime.c_str(), c.runtime_version.c_str(), c.model.precision.c_str(), c.model.input.c_str(),
+                config.task.session.threads);
   out += line;
   std::snprintf(line, sizeof(line), "  source   %s  [%s %dx%d, %.1f fps, %s]\n",
-                std::filesystem::path(config.source).filename().string().c_str(), source_kind_name(c.source.kind),
+                std::filesystem::path(c.source_spec).filename().string().c_str(), source_kind_name(c.source.kind),
                 c.source.width, c.source.height, c.source.fps, config.realtime ? "real-time" : "as fast as possible");
   out += line;
   std::snprintf(line, sizeof(line), "  frames   %lld processed, %lld dropped, %.1f s, %.2f FPS\n",
@@ -109,6 +148,13 @@ std::string summary_table(const RunContext& c, const RunStatistics& stats) {
     std::snprintf(line, sizeof(line),
                   "  cpu      %.0f%% mean, %.0f%% max (of one core)   rss %.0f MiB mean, %.0f MiB max\n",
                   cpu->second.mean, cpu->second.max, rss->second.mean, rss->second.max);
+    out += line;
+  }
+  if (c.slo_ms > 0) {
+    const nlohmann::json adaptation = adaptation_json(c);
+    std::snprintf(line, sizeof(line), "  slo      %.0f ms: attainment %s, effective accuracy %s, %d switches\n",
+                  c.slo_ms, adaptation["slo_attainment"].dump().c_str(),
+                  adaptation["effective_accuracy"].dump().c_str(), c.switches);
     out += line;
   }
   out += "  out      " + c.out_dir + "\n";

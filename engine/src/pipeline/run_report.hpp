@@ -6,18 +6,28 @@
 
 #include <nlohmann/json.hpp>
 
-#include "smartcamrt/detector.hpp"
-#include "smartcamrt/host.hpp"
-#include "smartcamrt/pipeline.hpp"
-#include "smartcamrt/run_summary.hpp"
-#include "smartcamrt/source.hpp"
+#include <map>
+
+#include "smartcamrt/core/host.hpp"
+#include "smartcamrt/core/model_info.hpp"
+#include "smartcamrt/pipeline/pipeline.hpp"
+#include "smartcamrt/sources/source.hpp"
+#include "smartcamrt/telemetry/run_summary.hpp"
 
 namespace smartcamrt {
+
+// Frames answered by one configuration, for the effective accuracy (accuracy weighted by frames).
+struct ConfigurationUse {
+  int64_t frames = 0;
+  std::optional<AccuracyRecord> accuracy;
+};
 
 struct RunContext {
   std::string run_id, out_dir;
   const RunConfig* config = nullptr;
-  ModelInfo model;
+  int stream = 0;
+  std::string source_spec;
+  ModelInfo model;  // the model the stream started with
   std::string runtime_version;
   SourceInfo source;
   HostInfo host;
@@ -25,6 +35,17 @@ struct RunContext {
   double duration_s = 0;
   bool interrupted = false;
   std::vector<std::string> files;
+  int switches = 0;
+  double slo_ms = 0;                             // 0 = no latency objective
+  int64_t within_slo = 0;                        // processed items whose end-to-end time met the SLO
+  std::map<std::string, ConfigurationUse> used;  // by "runtime/model"
+
+  void account(const FrameRecord& record, const ModelInfo& answering) {
+    if (slo_ms > 0 && record.e2e_ms <= slo_ms) ++within_slo;
+    ConfigurationUse& use = used[answering.runtime + "/" + answering.name];
+    ++use.frames;
+    if (answering.manifest) use.accuracy = answering.manifest->accuracy;
+  }
 };
 
 nlohmann::json summary_json(const RunContext& context, const RunStatistics& stats);

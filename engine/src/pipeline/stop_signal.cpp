@@ -1,4 +1,4 @@
-#include "smartcamrt/stop_signal.hpp"
+#include "smartcamrt/pipeline/stop_signal.hpp"
 
 #include <atomic>
 #include <csignal>

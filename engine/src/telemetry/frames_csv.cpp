@@ -1,9 +1,9 @@
-#include "smartcamrt/frames_csv.hpp"
+#include "smartcamrt/telemetry/frames_csv.hpp"
 
 #include <cerrno>
 #include <cstring>
 
-#include "smartcamrt/error.hpp"
+#include "smartcamrt/core/error.hpp"
 
 namespace smartcamrt {
 

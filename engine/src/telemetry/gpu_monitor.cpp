@@ -1,4 +1,4 @@
-#include "smartcamrt/gpu_monitor.hpp"
+#include "smartcamrt/telemetry/gpu_monitor.hpp"
 
 #include <dlfcn.h>
 

@@ -1,11 +1,11 @@
-#include "smartcamrt/live_status.hpp"
+#include "smartcamrt/telemetry/live_status.hpp"
 
 #include <unistd.h>
 
 #include <algorithm>
 #include <vector>
 
-#include "smartcamrt/stats.hpp"
+#include "smartcamrt/core/stats.hpp"
 
 namespace smartcamrt {
 namespace {

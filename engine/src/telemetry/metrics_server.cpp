@@ -1,11 +1,11 @@
-#include "smartcamrt/metrics_server.hpp"
+#include "smartcamrt/telemetry/metrics_server.hpp"
 
 #include <httplib.h>
 #include <sys/socket.h>
 
 #include <chrono>
 
-#include "smartcamrt/error.hpp"
+#include "smartcamrt/core/error.hpp"
 
 namespace smartcamrt {
 

@@ -1,4 +1,4 @@
-#include "smartcamrt/run_summary.hpp"
+#include "smartcamrt/telemetry/run_summary.hpp"
 
 namespace smartcamrt {
 

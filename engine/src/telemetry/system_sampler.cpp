@@ -1,12 +1,12 @@
-#include "smartcamrt/system_sampler.hpp"
+#include "smartcamrt/telemetry/system_sampler.hpp"
 
 #include <unistd.h>
 
 #include <fstream>
 #include <sstream>
 
-#include "smartcamrt/clock.hpp"
-#include "smartcamrt/gpu_monitor.hpp"
+#include "smartcamrt/core/clock.hpp"
+#include "smartcamrt/telemetry/gpu_monitor.hpp"
 
 namespace smartcamrt {
 namespace {

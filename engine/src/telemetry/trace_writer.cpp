@@ -1,11 +1,11 @@
-#include "smartcamrt/trace_writer.hpp"
+#include "smartcamrt/telemetry/trace_writer.hpp"
 
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
-#include "smartcamrt/error.hpp"
+#include "smartcamrt/core/error.hpp"
 
 namespace smartcamrt {
 

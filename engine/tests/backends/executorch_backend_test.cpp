@@ -17,9 +17,9 @@
 #include "../support/load_error.hpp"
 #include "../support/process.hpp"
 #include "../support/tiny_onnx.hpp"
-#include "smartcamrt/backend.hpp"
-#include "smartcamrt/detector.hpp"
-#include "smartcamrt/error.hpp"
+#include "smartcamrt/backends/backend.hpp"
+#include "smartcamrt/core/error.hpp"
+#include "smartcamrt/tasks/detection/detector.hpp"
 
 SMARTCAMRT_BACKEND_TESTED(executorch);
 

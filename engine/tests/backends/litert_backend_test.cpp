@@ -17,12 +17,12 @@
 #include "../support/process.hpp"
 #include "../support/tiny_onnx.hpp"
 #include "../support/tiny_tflite.hpp"
-#include "smartcamrt/backend.hpp"
-#include "smartcamrt/detection.hpp"
-#include "smartcamrt/detector.hpp"
-#include "smartcamrt/error.hpp"
-#include "smartcamrt/letterbox.hpp"
-#include "smartcamrt/yolo.hpp"
+#include "smartcamrt/backends/backend.hpp"
+#include "smartcamrt/core/error.hpp"
+#include "smartcamrt/tasks/detection/detection.hpp"
+#include "smartcamrt/tasks/detection/detector.hpp"
+#include "smartcamrt/tasks/detection/letterbox.hpp"
+#include "smartcamrt/tasks/detection/yolo.hpp"
 
 SMARTCAMRT_BACKEND_TESTED(litert);
 

@@ -3,8 +3,8 @@
 #include "../support/backend_coverage.hpp"
 #include "../support/load_error.hpp"
 #include "../support/tiny_onnx.hpp"
-#include "smartcamrt/backend.hpp"
-#include "smartcamrt/error.hpp"
+#include "smartcamrt/backends/backend.hpp"
+#include "smartcamrt/core/error.hpp"
 
 SMARTCAMRT_BACKEND_TESTED(ort);
 

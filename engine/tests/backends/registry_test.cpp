@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 
 #include "../support/backend_coverage.hpp"
-#include "smartcamrt/backend.hpp"
-#include "smartcamrt/error.hpp"
+#include "smartcamrt/backends/backend.hpp"
+#include "smartcamrt/core/error.hpp"
 
 namespace smartcamrt {
 

@@ -1,4 +1,4 @@
-#include "smartcamrt/tensor.hpp"
+#include "smartcamrt/core/tensor.hpp"
 
 #include <gtest/gtest.h>
 

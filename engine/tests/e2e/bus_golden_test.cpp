@@ -13,7 +13,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "../support/process.hpp"
-#include "smartcamrt/detector.hpp"
+#include "smartcamrt/tasks/detection/detector.hpp"
 
 namespace smartcamrt {
 namespace {

@@ -13,7 +13,7 @@
 
 #include "../support/process.hpp"
 #include "../support/tiny_onnx.hpp"
-#include "smartcamrt/frames_csv.hpp"
+#include "smartcamrt/telemetry/frames_csv.hpp"
 
 namespace smartcamrt {
 namespace {

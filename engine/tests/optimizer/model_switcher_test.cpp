@@ -1,17 +1,19 @@
-#include "smartcamrt/model_switcher.hpp"
+#include "smartcamrt/optimizer/model_switcher.hpp"
 
 #include <gtest/gtest.h>
 
 #include <thread>
+
+#include "smartcamrt/tasks/task.hpp"
 
 #include "../support/tiny_onnx.hpp"
 
 namespace smartcamrt {
 namespace {
 
-std::unique_ptr<Detector> wait_ready(ModelSwitcher& switcher, std::string* failure) {
+std::unique_ptr<Task> wait_ready(ModelSwitcher& switcher, std::string* failure) {
   for (int i = 0; i < 500; ++i) {
-    if (auto detector = switcher.take_ready(failure)) return detector;
+    if (auto task = switcher.take_ready(failure)) return task;
     if (!failure->empty()) return nullptr;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
@@ -24,20 +26,23 @@ TEST(ModelSwitcher, PreparesTheRequestedModelInTheBackground) {
   const std::string dir = testing::make_temp_dir("switcher");
   const std::string a = testing::save_constant_yolo_model(dir + "/a.onnx", 32, std::vector<float>(8, 0.f), 8);
   const std::string b = testing::save_constant_yolo_model(dir + "/b.onnx", 64, std::vector<float>(7, 0.f), 7);
-  DetectorConfig base;
+  TaskConfig base;
   base.model_path = a;
   base.session.threads = 1;
-  ModelSwitcher switcher(base, 64, 48);
+  SourceInfo source;
+  source.width = 64;
+  source.height = 48;
+  ModelSwitcher switcher(base, source);
   std::string failure;
   EXPECT_EQ(switcher.take_ready(&failure), nullptr);  // nothing requested
-  ASSERT_TRUE(switcher.request({b, ""}));
-  EXPECT_FALSE(switcher.request({a, ""})) << "a second request while one is being prepared is refused";
+  ASSERT_TRUE(switcher.request({b, "", 0, ""}));
+  EXPECT_FALSE(switcher.request({a, "", 0, ""})) << "a second request while one is being prepared is refused";
   auto detector = wait_ready(switcher, &failure);
   ASSERT_NE(detector, nullptr) << failure;
   EXPECT_EQ(detector->info().name, "b.onnx");
-  EXPECT_EQ(detector->info().input_width, 64);
+  EXPECT_EQ(detector->info().input, "64x64");
   EXPECT_FALSE(switcher.busy());
-  ASSERT_TRUE(switcher.request({a, "ort"}));  // free again
+  ASSERT_TRUE(switcher.request({a, "ort", 0, ""}));  // free again
   detector = wait_ready(switcher, &failure);
   ASSERT_NE(detector, nullptr);
   EXPECT_EQ(detector->info().name, "a.onnx");
@@ -45,10 +50,10 @@ TEST(ModelSwitcher, PreparesTheRequestedModelInTheBackground) {
 
 TEST(ModelSwitcher, AFailedPreparationIsReportedOnceAndLeavesNothing) {
   const std::string dir = testing::make_temp_dir("switcher-bad");
-  DetectorConfig base;
+  TaskConfig base;
   base.model_path = testing::save_constant_yolo_model(dir + "/a.onnx", 32, std::vector<float>(8, 0.f), 8);
-  ModelSwitcher switcher(base, 32, 32);
-  ASSERT_TRUE(switcher.request({dir + "/missing.onnx", ""}));
+  ModelSwitcher switcher(base, SourceInfo{});
+  ASSERT_TRUE(switcher.request({dir + "/missing.onnx", "", 0, ""}));
   std::string failure;
   EXPECT_EQ(wait_ready(switcher, &failure), nullptr);
   EXPECT_EQ(failure, "model '" + dir + "/missing.onnx': no such file");
@@ -56,6 +61,29 @@ TEST(ModelSwitcher, AFailedPreparationIsReportedOnceAndLeavesNothing) {
   EXPECT_EQ(switcher.take_ready(&again), nullptr);
   EXPECT_TRUE(again.empty());
   EXPECT_FALSE(switcher.busy());
+}
+
+}  // namespace smartcamrt
+
+namespace smartcamrt {
+
+// A request naming only a runtime applies to the model in use, not the one the run started with.
+TEST(ModelSwitcher, ARuntimeAloneAppliesToTheCurrentModel) {
+  const std::string dir = testing::make_temp_dir("switcher-runtime");
+  const std::string a = testing::save_constant_yolo_model(dir + "/a.onnx", 32, std::vector<float>(6, 0.f), 6);
+  const std::string b = testing::save_constant_yolo_model(dir + "/b.onnx", 32, std::vector<float>(6, 0.f), 6);
+  TaskConfig base;
+  base.model_path = a;
+  base.session.threads = 1;
+  ModelSwitcher switcher(base, SourceInfo{});
+  std::string failure;
+  ASSERT_TRUE(switcher.request({b, "", 0, ""}));
+  ASSERT_NE(wait_ready(switcher, &failure), nullptr) << failure;
+  ASSERT_TRUE(switcher.request({"", "ort", 0, ""}));
+  auto task = wait_ready(switcher, &failure);
+  ASSERT_NE(task, nullptr) << failure;
+  EXPECT_EQ(task->info().name, "b.onnx") << "runtime= alone must keep the current model (b), not the start model (a)";
+  EXPECT_EQ(task->info().runtime, "ort");
 }
 
 }  // namespace smartcamrt

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "smartcamrt/error.hpp"
+#include "smartcamrt/core/error.hpp"
 
 namespace smartcamrt {
 

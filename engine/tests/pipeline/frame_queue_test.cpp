@@ -1,4 +1,4 @@
-#include "smartcamrt/frame_queue.hpp"
+#include "smartcamrt/pipeline/frame_queue.hpp"
 
 #include <gtest/gtest.h>
 

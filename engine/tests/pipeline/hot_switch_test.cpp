@@ -10,7 +10,7 @@
 
 #include "../support/process.hpp"
 #include "../support/tiny_onnx.hpp"
-#include "smartcamrt/pipeline.hpp"
+#include "smartcamrt/pipeline/pipeline.hpp"
 
 namespace smartcamrt {
 
@@ -26,9 +26,9 @@ TEST(HotSwitch, LibraryApiSwitchesModelBetweenFramesWithoutDrops) {
   writer.release();
 
   RunConfig config;
-  config.detector.model_path = a;
-  config.detector.session.threads = 1;
-  config.source = dir + "/clip.avi";
+  config.task.model_path = a;
+  config.task.session.threads = 1;
+  config.sources = {dir + "/clip.avi"};
   config.out_dir = dir + "/run";
   config.realtime = true;  // paced at 40 fps: the run lasts 2 s, time enough to switch mid-way
   config.save_annotated = false;
@@ -37,9 +37,9 @@ TEST(HotSwitch, LibraryApiSwitchesModelBetweenFramesWithoutDrops) {
     for (int i = 0; i < 500 && testing::read_lines(config.out_dir + "/frames.csv").size() < 11; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
-    config.control->request_switch({b, "ort"});
+    config.control->request_switch({b, "ort", 0, ""});
   });
-  const RunReport report = run_detection(config);
+  const RunReport report = run_pipeline(config);
   requester.join();
 
   EXPECT_EQ(report.switches, 1);
@@ -73,14 +73,14 @@ TEST(HotSwitch, AFailedSwitchKeepsTheCurrentModelAndIsAnEvent) {
   for (int i = 0; i < 40; ++i) writer.write(cv::Mat(32, 32, CV_8UC3, cv::Scalar(i, 0, 0)));
   writer.release();
   RunConfig config;
-  config.detector.model_path = a;
-  config.source = dir + "/clip.avi";
+  config.task.model_path = a;
+  config.sources = {dir + "/clip.avi"};
   config.out_dir = dir + "/run";
   config.realtime = true;
   config.save_annotated = false;
   config.control = std::make_shared<RunControl>();
-  config.control->request_switch({dir + "/nope.onnx", ""});
-  const RunReport report = run_detection(config);
+  config.control->request_switch({dir + "/nope.onnx", "", 0, ""});
+  const RunReport report = run_pipeline(config);
   EXPECT_EQ(report.switches, 0);
   const auto lines = testing::read_lines(config.out_dir + "/frames.csv");
   ASSERT_EQ(lines.size(), 41u);

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "smartcamrt/detection.hpp"
+#include "smartcamrt/tasks/detection/detection.hpp"
 
 namespace smartcamrt::testing {
 

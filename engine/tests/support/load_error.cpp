@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "smartcamrt/backend.hpp"
-#include "smartcamrt/error.hpp"
+#include "smartcamrt/backends/backend.hpp"
+#include "smartcamrt/core/error.hpp"
 
 namespace smartcamrt::testing {
 

@@ -1,4 +1,4 @@
-#include "smartcamrt/frames_csv.hpp"
+#include "smartcamrt/telemetry/frames_csv.hpp"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 
 #include "../support/process.hpp"
 #include "../support/tiny_onnx.hpp"
-#include "smartcamrt/error.hpp"
+#include "smartcamrt/core/error.hpp"
 
 namespace smartcamrt {
 using testing::split_csv;

@@ -1,7 +1,7 @@
 // GpuMonitor: NVML readings on a machine with an NVIDIA driver; the reason, and no readings, without.
 #include <gtest/gtest.h>
 
-#include "smartcamrt/gpu_monitor.hpp"
+#include "smartcamrt/telemetry/gpu_monitor.hpp"
 
 namespace smartcamrt {
 

@@ -1,4 +1,4 @@
-#include "smartcamrt/live_status.hpp"
+#include "smartcamrt/telemetry/live_status.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "smartcamrt/metrics_server.hpp"
+#include "smartcamrt/telemetry/metrics_server.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -8,7 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "prometheus_text.hpp"
-#include "smartcamrt/error.hpp"
+#include "smartcamrt/core/error.hpp"
 
 namespace smartcamrt {
 namespace {

@@ -1,4 +1,4 @@
-#include "smartcamrt/pipeline_metrics.hpp"
+#include "smartcamrt/telemetry/pipeline_metrics.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
-#include "smartcamrt/system_sampler.hpp"
+#include "smartcamrt/telemetry/system_sampler.hpp"
 
-#include "smartcamrt/gpu_monitor.hpp"
+#include "smartcamrt/telemetry/gpu_monitor.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "smartcamrt/trace_writer.hpp"
+#include "smartcamrt/telemetry/trace_writer.hpp"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../support/tiny_onnx.hpp"
-#include "smartcamrt/error.hpp"
+#include "smartcamrt/core/error.hpp"
 
 namespace smartcamrt {
 

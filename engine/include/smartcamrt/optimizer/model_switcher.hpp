@@ -1,0 +1,62 @@
+#pragma once
+// Hot switching of model and/or runtime while a run goes on. A request starts loading the next
+// Task on a background thread and warming it up (first inferences are slow in every runtime);
+// the pipeline thread takes it between two frames, so no frame waits for the load.
+//
+// Thread-safety: request() and last_error() may be called from any thread; take_ready() and
+// retire() by the pipeline thread only.
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "smartcamrt/tasks/task.hpp"
+
+namespace smartcamrt {
+
+struct SwitchRequest {
+  std::string model_path;  // empty = keep the current model
+  std::string runtime;     // empty = chosen by the model file's suffix
+  int threads = 0;         // 0 = keep the current thread count
+  std::string reason;      // why (the optimizer's decision); recorded with the switch event
+};
+
+class ModelSwitcher {
+ public:
+  // `base` supplies everything a request does not change (thresholds, threads); `source` sizes the
+  // blank warm-up item (the source's frame size).
+  ModelSwitcher(TaskConfig base, SourceInfo source);
+  ~ModelSwitcher();  // waits for a load in progress
+  ModelSwitcher(const ModelSwitcher&) = delete;
+  ModelSwitcher& operator=(const ModelSwitcher&) = delete;
+
+  // Starts preparing; false (and nothing starts) while another switch is still being prepared.
+  // A request that keeps the model (runtime or threads only) applies to the model in use, which the
+  // pipeline reports through set_current().
+  bool request(const SwitchRequest& request);
+  // The prepared task, once ready; nullptr otherwise. A failed preparation is reported once
+  // through `failure` (one line) and leaves the current task in place. `taken` (optional) receives
+  // the request that was served.
+  std::unique_ptr<Task> take_ready(std::string* failure, SwitchRequest* taken = nullptr);
+  // Hands the replaced task over so it is destroyed off the pipeline thread.
+  void retire(std::unique_ptr<Task> old);
+  // The configuration now in use: what a partial request (runtime= alone) starts from.
+  void set_current(const std::string& model_path, const std::string& runtime, int threads);
+  bool busy() const { return busy_.load(); }
+
+ private:
+  void join_worker();
+
+  TaskConfig base_;
+  SourceInfo source_;
+  std::mutex mutex_;
+  std::unique_ptr<Task> ready_;
+  SwitchRequest serving_;
+  std::string failure_;
+  std::atomic<bool> busy_{false};
+  std::thread worker_;
+  std::unique_ptr<Task> retired_;
+};
+
+}  // namespace smartcamrt

@@ -1,0 +1,70 @@
+#pragma once
+// A run: one or more streams, each source -> bounded queue (latest-wins when real-time) -> task ->
+// sinks (frames.csv + the task's own files), one FrameRecord per processed item. Threads per stream:
+// one reads the source, one runs the task, one writes the sinks; the resource sampler, the control
+// file watcher and (with adaptation) the controller run beside them on the caller's thread.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "smartcamrt/pipeline/run_control.hpp"
+#include "smartcamrt/tasks/task.hpp"
+
+namespace smartcamrt {
+
+// Load-adaptive operation (--slo-ms, --adapt, --profile): see optimizer/controller.hpp.
+struct AdaptConfig {
+  bool enabled = false;
+  double slo_ms = 0;         // end-to-end latency objective; 0 = none
+  std::string profile_path;  // empty = the cached profile of this host
+};
+
+struct RunConfig {
+  TaskConfig task;
+  std::vector<std::string> sources;  // one stream per source
+  std::string out_dir;               // empty = runs/<run_id>
+  int64_t max_frames = 0;            // per stream; 0 = the whole source
+  bool realtime = false;             // pace a file at its frame rate and drop frames when behind
+  bool save_annotated = true;        // annotated.mp4 or annotated/ images
+  bool telemetry = true;             // resource sampler on
+  int sample_interval_ms = 100;
+  bool print_progress = false;  // live status line on stdout when it is a terminal
+  std::string trace_path;       // Chrome trace-event JSON; empty = off
+  int metrics_port = -1;        // Prometheus endpoint; -1 = off, 0 = any free port
+  std::string metrics_host = "127.0.0.1";
+  // Switch model/runtime or stop while the run goes on: through this object (library API) and/or
+  // a control file (see control_file.hpp). Either may be left empty. A switch applies to every stream.
+  std::shared_ptr<RunControl> control;
+  std::string control_path;
+  AdaptConfig adapt;
+};
+
+struct StreamReport {
+  int id = 0;
+  std::string source;
+  std::string out_dir;
+  std::string summary_path;
+  int64_t processed = 0, dropped = 0;
+  int switches = 0;
+};
+
+struct RunReport {
+  std::string run_id;
+  std::string out_dir;
+  std::string summary_path;
+  int64_t processed = 0, dropped = 0;  // all streams
+  int switches = 0;
+  bool interrupted = false;
+  std::vector<StreamReport> streams;
+  std::string summary_table;  // the one-screen summary printed at the end
+};
+
+// Throws Error for set-up problems (model, source, output folder, options). Stops early, cleanly,
+// when stop_requested() becomes true. One source: the run folder holds that stream's files. Several:
+// the run folder holds summary.json for the run and stream<N>/ with each stream's own run folder.
+RunReport run_pipeline(const RunConfig& config);
+
+std::string make_run_id();
+
+}  // namespace smartcamrt
