@@ -210,9 +210,12 @@ Decision decide(const std::vector<Rung>& ladder, const Observation& obs, const P
   const std::string figures =
       "p95=" + (w.answered > 0 ? fixed(w.p95, 0) : std::string("none")) +
       (w.dropped > 0 ? " drop=" + std::to_string(w.dropped) + "/" + std::to_string(w.offered) : std::string());
-  std::string context =
-      " slow=" + fixed(state.slowdown, 1) + "x load=" + fixed(obs.system_load, 1) + "/" + std::to_string(obs.cores);
-  if (obs.gpu_util_pct) context += " gpu=" + fixed(*obs.gpu_util_pct, 0) + "%";
+  const auto context = [&] {  // read when the reason is written: the slowdown may be refreshed first
+    std::string text =
+        " slow=" + fixed(state.slowdown, 1) + "x load=" + fixed(obs.system_load, 1) + "/" + std::to_string(obs.cores);
+    if (obs.gpu_util_pct) text += " gpu=" + fixed(*obs.gpu_util_pct, 0) + "%";
+    return text;
+  };
   const auto predicted = [&](size_t r) { return ladder[r].p95_ms * state.slowdown; };
   const bool cooling = state.last_switch_s && now - *state.last_switch_s < params.cooldown_s;
   const bool broken = (w.answered > 0 && w.p95 > slo) || w.drop_rate > params.drop_tolerance;
@@ -233,7 +236,7 @@ Decision decide(const std::vector<Rung>& ladder, const Observation& obs, const P
       state.up_entered_s.reset();
       back_off(state, params);
       return request(state, Decision::Action::kRevert, cur, back,
-                     "adapt:revert " + figures + ">" + fixed(slo, 0) + context + " on " + running.id + " -> " +
+                     "adapt:revert " + figures + ">" + fixed(slo, 0) + context() + " on " + running.id + " -> " +
                          ladder[back].id + " (hold " + fixed(state.up_hold_s(params), 0) + "s)");
     }
     if (now < state.probe_until_s) return stay(cur, "probing " + running.id + " " + figures);
@@ -247,8 +250,17 @@ Decision decide(const std::vector<Rung>& ladder, const Observation& obs, const P
     const bool systemic = predicted(cur) > slo || w.miss_rate > kSystemicMissShare;
     if (!systemic) return stay(cur, "burst " + figures + ">" + fixed(slo, 0) + " pred " + fixed(predicted(cur), 0));
     const std::optional<size_t> first = nearest_lighter(ladder, state, cur, now, params);
-    if (!first) return stay(cur, "lightest " + figures + ">" + fixed(slo, 0) + context);
+    if (!first) return stay(cur, "lightest " + figures + ">" + fixed(slo, 0) + context());
     if (cooling) return stay(cur, "cooldown " + figures + ">" + fixed(slo, 0));
+    // The whole window's median lags a load that started within it (it crosses when half the window
+    // is slow); now that the slowness is known to be systemic, the newest half tells its level, so
+    // the first step down goes far enough instead of needing a second one after the cooldown.
+    if (w.answered > 0) {
+      std::vector<double> newest(obs.e2e_ms.end() - static_cast<std::ptrdiff_t>((w.answered + 1) / 2),
+                                 obs.e2e_ms.end());
+      std::sort(newest.begin(), newest.end());
+      state.slowdown = std::max(state.slowdown, percentile_sorted(newest, 0.50) / running.p50_ms);
+    }
     std::optional<size_t> target;
     size_t lightest = *first;
     for (size_t r = *first; r < ladder.size(); ++r) {
@@ -267,7 +279,7 @@ Decision decide(const std::vector<Rung>& ladder, const Observation& obs, const P
       state.up_entered_s.reset();
     }
     return request(state, Decision::Action::kDown, cur, *target,
-                   "adapt:down " + figures + ">" + fixed(slo, 0) + context + " -> " + ladder[*target].id + " " + fit);
+                   "adapt:down " + figures + ">" + fixed(slo, 0) + context() + " -> " + ladder[*target].id + " " + fit);
   }
 
   // 6. Step up, one working rung at a time, once the stream has been calm and the next rung predicted
@@ -288,7 +300,7 @@ Decision decide(const std::vector<Rung>& ladder, const Observation& obs, const P
   if (held < hold) return stay(cur, "hold " + fixed(held, 1) + "<" + fixed(hold, 1) + "s");
   if (cooling) return stay(cur, "cooldown " + figures);
   return request(state, Decision::Action::kUp, cur, *next,
-                 "adapt:up " + figures + "<=" + fixed(budget, 0) + context + " -> " + ladder[*next].id + " (pred " +
+                 "adapt:up " + figures + "<=" + fixed(budget, 0) + context() + " -> " + ladder[*next].id + " (pred " +
                      fixed(predicted(*next), 0) + "<=" + fixed(budget, 0) + ")");
 }
 
