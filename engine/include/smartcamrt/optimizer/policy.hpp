@@ -39,8 +39,10 @@ void validate_ladder(const std::vector<Rung>& ladder);
 struct Observation {
   double now_s = 0;  // monotonic seconds (any origin, the same for every call)
   size_t rung = 0;   // the rung that is running now and produced the window
-  // The window: the last frames offered to this stream on `rung` only, oldest first. The controller
-  // clears it when a switch takes effect, so that old figures are never blamed on the new rung.
+  // The window: the last frames offered on `rung` only, in the order they finished, oldest first (a
+  // step down reads the load's level from the newest half; streams that share a budget are merged in
+  // time order). The controller clears it when a switch takes effect, so that old figures are never
+  // blamed on the new rung.
   std::vector<double> e2e_ms;  // answered frames: capture to result
   int64_t dropped = 0;         // frames of the window dropped before processing (each is a miss)
   // Context, named in reasons only (see the top of this file).
@@ -62,7 +64,7 @@ struct PolicyParams {
   double max_up_hold_s = 120;    // ceiling of the hold once failed probes have doubled it
   double probe_s = 3.0;          // a step up stays on probation this long (and at least one full window)
   double release_s = 2.0;        // time constant at which the slowdown estimate falls when the load goes
-  size_t min_window = 20;        // fewer frames offered than this: no judgement (20 keeps p95 robust to one outlier)
+  size_t min_window = 20;        // fewer frames offered than this: no judgement (keep it <= the frames a window holds)
   double drop_tolerance = 0.01;  // dropped / offered above this breaks the promise as much as latency does
   double retry_failed_s = 30;    // a rung that failed is not chosen again before this
 };
