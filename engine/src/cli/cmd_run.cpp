@@ -47,6 +47,17 @@ int run_command(int argc, char** argv) {
       ->check(CLI::Range(0, 65535));
   app.add_option("--control", config.control_path,
                  "watch FILE for 'model=PATH runtime=NAME' (switch while running) or 'stop'");
+  app.add_option("--slo-ms", config.adapt.slo_ms,
+                 "end-to-end latency objective in ms: the summary reports SLO attainment against it")
+      ->check(CLI::PositiveNumber);
+  app.add_flag("--adapt", config.adapt.enabled,
+               "adapt to load: step down the profiled ladder of configurations when the SLO is at risk, back up when "
+               "the load goes (needs --slo-ms)");
+  app.add_option("--profile", config.adapt.profile_path,
+                 "device profile for --adapt (default: this host's cached profile, built when missing)");
+  app.add_option("--load", config.load,
+                 "inject CPU load over time with the engine's own generator: TIME:BUSY_CORES,... with units, e.g. "
+                 "0s:0,20s:2,50s:0");
   app.add_option("--metrics-host", config.metrics_host, "address the metrics endpoint binds")->capture_default_str();
 
   return run_guarded(app, argc, argv, [&] {

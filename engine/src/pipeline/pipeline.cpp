@@ -12,6 +12,7 @@
 #include "control_file.hpp"
 #include "run_report.hpp"
 #include "smartcamrt/core/error.hpp"
+#include "smartcamrt/pipeline/load_generator.hpp"
 #include "smartcamrt/pipeline/stop_signal.hpp"
 #include "smartcamrt/telemetry/metrics_server.hpp"
 #include "stream.hpp"
@@ -94,8 +95,14 @@ std::string make_run_id() {
 
 RunReport run_pipeline(const RunConfig& config) {
   check_config(config);
-  if (config.adapt.enabled) throw Error("--adapt: not built yet");
+  // The controller first: it loads (or builds) the profile and may refuse a bad one before anything runs.
+  std::unique_ptr<AdaptiveController> controller;
+  if (config.adapt.enabled) {
+    controller = AdaptiveController::Create(config.adapt, config.task.model_path, config.task.runtime,
+                                            config.task.session.threads);
+  }
 
+  const LoadSchedule load = config.load.empty() ? LoadSchedule() : parse_load_schedule(config.load);
   RunReport report;
   report.run_id = make_run_id();
   report.out_dir = root_out_dir(config, report.run_id);
@@ -107,11 +114,11 @@ RunReport run_pipeline(const RunConfig& config) {
   StreamShared shared;
   shared.config = &config;
   shared.run_id = report.run_id;
-  shared.sampler = config.telemetry ? &sampler : nullptr;
+  shared.sampler = config.telemetry || controller ? &sampler : nullptr;
   shared.metrics = &metrics;
   shared.status = &status;
   shared.host = read_host_info();
-  shared.fallback_available = false;
+  shared.fallback_available = controller != nullptr;
 
   std::vector<std::unique_ptr<Stream>> streams;
   for (size_t i = 0; i < config.sources.size(); ++i) {
@@ -136,6 +143,8 @@ RunReport run_pipeline(const RunConfig& config) {
   const auto start = Clock::now();
   std::unique_ptr<TraceWriter> trace;
   if (!config.trace_path.empty()) trace = std::make_unique<TraceWriter>(config.trace_path, start);
+  LoadGenerator load_generator(load);
+  if (!config.load.empty()) load_generator.start();
   std::vector<std::thread> threads;
   std::vector<std::exception_ptr> errors(streams.size());
   std::atomic<size_t> running{streams.size()};
@@ -152,6 +161,11 @@ RunReport run_pipeline(const RunConfig& config) {
     });
   }
   // The caller's thread steers: control requests go to every stream; the controller decides.
+  if (controller) {
+    std::vector<AdaptableStream*> adaptable;
+    for (auto& stream : streams) adaptable.push_back(stream.get());
+    controller->begin(adaptable, start, &sampler);
+  }
   while (running.load() > 0) {
     std::this_thread::sleep_for(kSteerInterval);
     if (auto request = control->take_switch()) {
@@ -160,9 +174,11 @@ RunReport run_pipeline(const RunConfig& config) {
     if (control->stop_requested()) {
       for (auto& stream : streams) stream->request_stop();
     }
+    if (controller) controller->tick();
   }
   for (std::thread& thread : threads) thread.join();
   const auto end = Clock::now();
+  load_generator.stop();
   if (shared.sampler) sampler.stop();
   status.finish();
   if (trace) trace->close();
@@ -178,6 +194,10 @@ RunReport run_pipeline(const RunConfig& config) {
     report.switches += stream_report.switches;
     report.summary_table += summary_table(stream->context(), stream->statistics());
     report.streams.push_back(std::move(stream_report));
+  }
+  if (controller) {
+    controller->write_decisions(report.out_dir);
+    report.decisions = controller->decisions();
   }
   if (several) {
     report.summary_path = (fs::path(report.out_dir) / "summary.json").string();

@@ -107,6 +107,7 @@ nlohmann::json summary_json(const RunContext& c, const RunStatistics& stats) {
   for (const RunEvent& e : stats.events())
     events.push_back({{"frame", e.frame}, {"ts_ms", round3(e.ts_ms)}, {"event", e.event}});
   doc["adaptation"] = adaptation_json(c);
+  if (!config.load.empty()) doc["config"]["load"] = config.load;
   doc["files"] = c.files;
   doc["interrupted"] = c.interrupted;
   return doc;

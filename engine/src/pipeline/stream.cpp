@@ -112,22 +112,23 @@ std::string Stream::current_model() const {
   return current_;
 }
 
-StreamObservation Stream::observe(double window_s) const {
+StreamObservation Stream::observe_since(double since_s) const {
   std::lock_guard<std::mutex> lock(mutex_);
   StreamObservation obs;
-  const double now_s = ms_between(shared_.start, Clock::now()) / 1000.0;
   for (const WindowEntry& entry : window_) {
-    if (entry.t_s < now_s - window_s) continue;
+    if (entry.t_s < since_s) continue;
     ++obs.offered;
     if (entry.e2e_ms < 0) {
       ++obs.dropped;
     } else {
       obs.e2e_ms.push_back(entry.e2e_ms);
+      obs.finished_s.push_back(entry.t_s);
     }
   }
   obs.failed = failed_;
   obs.failure = failure_;
-  obs.switching = switcher_->busy();
+  obs.generation = generation_;
+  obs.failed_switches = failed_switches_;
   return obs;
 }
 
@@ -158,8 +159,13 @@ void Stream::between_items() {
     failed_ = false;
     failure_.clear();
     current_ = to;
+    ++generation_;
   } else if (!failure.empty()) {
     pending_event_ = "switch-failed:" + failure;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      ++failed_switches_;
+    }
     std::fprintf(stderr, "stream %d: switch failed, staying on %s: %s\n", id_, task_->info().name.c_str(),
                  failure.c_str());
   }

@@ -17,6 +17,7 @@
 #include "run_outputs.hpp"
 #include "run_report.hpp"
 #include "smartcamrt/core/clock.hpp"
+#include "smartcamrt/optimizer/controller.hpp"
 #include "smartcamrt/optimizer/model_switcher.hpp"
 #include "smartcamrt/pipeline/pipeline.hpp"
 #include "smartcamrt/sources/source.hpp"
@@ -42,17 +43,7 @@ struct StreamShared {
   bool fallback_available = false;
 };
 
-// What the controller sees of a stream: the items it finished in the window, and its failure state.
-struct StreamObservation {
-  std::vector<double> e2e_ms;  // finished items' end-to-end times, oldest first
-  int64_t offered = 0;         // items captured in the window (processed + dropped)
-  int64_t dropped = 0;
-  bool failed = false;  // the current task threw and no replacement has arrived yet
-  std::string failure;
-  bool switching = false;  // a switch is being prepared
-};
-
-class Stream {
+class Stream : public AdaptableStream {
  public:
   // Opens the task, the source and the run folder; throws Error naming what is wrong.
   Stream(int id, std::string source_spec, std::string out_dir, const StreamShared& shared);
@@ -69,8 +60,8 @@ class Stream {
   void run();
   void request_stop() { stop_.store(true); }
   // The latest request wins if several arrive before the stream takes one.
-  void request_switch(const SwitchRequest& request);
-  StreamObservation observe(double window_s) const;
+  void request_switch(const SwitchRequest& request) override;
+  StreamObservation observe_since(double since_s) const override;
   std::string current_model() const;  // "runtime/name"
 
   // After run(): writes summary.json and returns the stream's report.
@@ -108,6 +99,7 @@ class Stream {
   std::deque<WindowEntry> window_;
   bool failed_ = false;
   std::string failure_;
+  uint64_t generation_ = 0, failed_switches_ = 0;
   std::string current_;
 };
 

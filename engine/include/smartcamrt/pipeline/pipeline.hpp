@@ -8,17 +8,11 @@
 #include <string>
 #include <vector>
 
+#include "smartcamrt/optimizer/controller.hpp"
 #include "smartcamrt/pipeline/run_control.hpp"
 #include "smartcamrt/tasks/task.hpp"
 
 namespace smartcamrt {
-
-// Load-adaptive operation (--slo-ms, --adapt, --profile): see optimizer/controller.hpp.
-struct AdaptConfig {
-  bool enabled = false;
-  double slo_ms = 0;         // end-to-end latency objective; 0 = none
-  std::string profile_path;  // empty = the cached profile of this host
-};
 
 struct RunConfig {
   TaskConfig task;
@@ -38,6 +32,9 @@ struct RunConfig {
   std::shared_ptr<RunControl> control;
   std::string control_path;
   AdaptConfig adapt;
+  // Injected CPU load from the run's start (the engine's own generator, pipeline/load_generator.hpp):
+  // "0s:0,20s:2,50s:0" = busy cores over time. Empty = none.
+  std::string load;
 };
 
 struct StreamReport {
@@ -57,7 +54,8 @@ struct RunReport {
   int switches = 0;
   bool interrupted = false;
   std::vector<StreamReport> streams;
-  std::string summary_table;  // the one-screen summary printed at the end
+  std::vector<DecisionRecord> decisions;  // the controller's, with --adapt
+  std::string summary_table;              // the one-screen summary printed at the end
 };
 
 // Throws Error for set-up problems (model, source, output folder, options). Stops early, cleanly,

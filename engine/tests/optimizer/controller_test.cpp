@@ -1,0 +1,143 @@
+// The controller against scripted streams: it turns the policy's decisions into switch requests to
+// every stream (one shared budget), waits for them to take effect, and records each decision.
+#include "smartcamrt/optimizer/controller.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "../support/tiny_onnx.hpp"
+#include "smartcamrt/core/error.hpp"
+
+namespace smartcamrt {
+namespace {
+
+// A stream whose experience the test scripts: every observation returns `e2e_ms` and `failed`.
+class ScriptedStream : public AdaptableStream {
+ public:
+  StreamObservation observe_since(double) const override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    StreamObservation obs;
+    obs.e2e_ms = e2e_ms;
+    obs.finished_s.assign(e2e_ms.size(), 0.0);  // all within the window
+    obs.offered = static_cast<int64_t>(e2e_ms.size());
+    obs.failed = failed;
+    obs.generation = generation;
+    return obs;
+  }
+  void request_switch(const SwitchRequest& request) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    requests.push_back(request);
+  }
+  // The stream swapped in what was asked: its window starts afresh.
+  void complete_switch(std::vector<double> new_e2e) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++generation;
+    failed = false;
+    e2e_ms = std::move(new_e2e);
+  }
+
+  std::vector<double> e2e_ms;
+  bool failed = false;
+  uint64_t generation = 0;
+  std::vector<SwitchRequest> requests;
+
+ private:
+  mutable std::mutex mutex_;
+};
+
+LadderStep step(const std::string& id, double p50_ms, double p95_ms, double accuracy) {
+  LadderStep s;
+  s.rung.id = id;
+  s.rung.p50_ms = p50_ms;
+  s.rung.p95_ms = p95_ms;
+  s.rung.accuracy = accuracy;
+  s.model_path = "/models/" + id + ".onnx";
+  s.runtime = "ort";
+  s.threads = 2;
+  return s;
+}
+
+std::vector<LadderStep> two_rungs() { return {step("heavy", 30, 40, 0.9), step("light", 10, 14, 0.7)}; }
+
+PolicyParams params_for_test() {
+  PolicyParams params;
+  params.slo_ms = 50;
+  params.cooldown_s = 0;  // the test's ticks are milliseconds apart
+  return params;
+}
+
+}  // namespace
+
+TEST(AdaptiveController, StartsOnTheRungOfTheGivenModel) {
+  AdaptiveController controller(two_rungs(), params_for_test(), "/models/light.onnx", "ort", 2);
+  EXPECT_EQ(controller.rung(), 1u);
+}
+
+TEST(AdaptiveController, OverloadStepsEveryStreamDownAndTheSwitchTakesEffect) {
+  AdaptiveController controller(two_rungs(), params_for_test(), "/models/heavy.onnx", "ort", 2);
+  ScriptedStream a, b;
+  a.e2e_ms = std::vector<double>(30, 120.0);  // far over the 50 ms SLO
+  b.e2e_ms = std::vector<double>(30, 110.0);
+  controller.begin({&a, &b}, Clock::now(), nullptr);
+  controller.tick();
+  ASSERT_EQ(a.requests.size(), 1u);
+  ASSERT_EQ(b.requests.size(), 1u) << "one budget: every stream moves together";
+  EXPECT_EQ(a.requests[0].model_path, "/models/light.onnx");
+  EXPECT_EQ(a.requests[0].threads, 2);
+  EXPECT_EQ(a.requests[0].reason.rfind("adapt:down", 0), 0u) << a.requests[0].reason;
+  EXPECT_EQ(controller.rung(), 0u) << "the rung changes only when the switch has taken effect";
+  controller.tick();
+  EXPECT_EQ(a.requests.size(), 1u) << "no new decision while a switch is under way";
+  a.complete_switch(std::vector<double>(30, 12.0));
+  controller.tick();
+  EXPECT_EQ(controller.rung(), 0u) << "stream b has not switched yet";
+  b.complete_switch(std::vector<double>(30, 12.0));
+  controller.tick();
+  EXPECT_EQ(controller.rung(), 1u);
+  ASSERT_EQ(controller.decisions().size(), 1u);
+  EXPECT_EQ(controller.decisions()[0].action, "down");
+  EXPECT_EQ(controller.decisions()[0].to, 1u);
+}
+
+TEST(AdaptiveController, AFailingSessionFallsBackAtOnce) {
+  AdaptiveController controller(two_rungs(), params_for_test(), "/models/heavy.onnx", "ort", 2);
+  ScriptedStream stream;
+  stream.e2e_ms = std::vector<double>(5, 20.0);
+  stream.failed = true;
+  controller.begin({&stream}, Clock::now(), nullptr);
+  controller.tick();
+  ASSERT_EQ(stream.requests.size(), 1u);
+  EXPECT_EQ(stream.requests[0].model_path, "/models/light.onnx");
+  EXPECT_EQ(stream.requests[0].reason.rfind("fallback:", 0), 0u) << stream.requests[0].reason;
+}
+
+TEST(AdaptiveController, AStartModelOutsideTheLadderMovesToTheMostAccurateRungAndDecisionsAreWritten) {
+  AdaptiveController controller(two_rungs(), params_for_test(), "/elsewhere/other.onnx", "", 0);
+  ScriptedStream stream;
+  controller.begin({&stream}, Clock::now(), nullptr);
+  ASSERT_EQ(stream.requests.size(), 1u);
+  EXPECT_EQ(stream.requests[0].model_path, "/models/heavy.onnx");
+  const std::string dir = testing::make_temp_dir("controller-decisions");
+  controller.write_decisions(dir);
+  std::ifstream in(dir + "/decisions.jsonl");
+  std::string header, first;
+  ASSERT_TRUE(std::getline(in, header));
+  ASSERT_TRUE(std::getline(in, first));
+  const auto ladder = nlohmann::json::parse(header)["ladder"];
+  ASSERT_EQ(ladder.size(), 2u);
+  EXPECT_EQ(ladder[1]["id"], "light");
+  EXPECT_EQ(nlohmann::json::parse(first)["action"], "start");
+}
+
+TEST(AdaptiveController, RefusesABadLadder) {
+  std::vector<LadderStep> rising = two_rungs();
+  std::swap(rising[0], rising[1]);  // accuracy must not rise down the ladder
+  EXPECT_THROW(AdaptiveController(rising, params_for_test(), "/models/heavy.onnx", "ort", 2), Error);
+}
+
+}  // namespace smartcamrt
