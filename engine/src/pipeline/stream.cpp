@@ -93,7 +93,7 @@ Stream::Stream(int id, std::string source_spec, std::string out_dir, const Strea
   const std::string warning = isa_mismatch_warning(task_->info(), shared.host.isa);
   if (!warning.empty()) {
     std::fprintf(stderr, "%s\n", warning.c_str());
-    pending_event_ = "isa-warning";
+    add_event("isa-warning");
   }
   task_->warm_up(context_.source, kWarmupRuns);
   switcher_ = std::make_unique<ModelSwitcher>(config_.task, context_.source);
@@ -140,6 +140,11 @@ void Stream::record_window(double t_s, double e2e_ms, int64_t dropped, bool proc
   while (!window_.empty() && window_.front().t_s < t_s - kWindowKeepS) window_.pop_front();
 }
 
+// Several events before the next answered item (a failure, then the fallback) share its row.
+void Stream::add_event(const std::string& event) {
+  pending_event_ = pending_event_.empty() ? event : pending_event_ + ";" + event;
+}
+
 // Between two items: pass a switch request on, and swap in a task that is ready.
 void Stream::between_items() {
   {
@@ -151,7 +156,7 @@ void Stream::between_items() {
   SwitchRequest served;
   if (std::unique_ptr<Task> next = switcher_->take_ready(&failure, &served)) {
     const std::string from = label_of(task_->info()), to = label_of(next->info());
-    pending_event_ = served.reason.empty() ? "switch:" + from + "->" + to : served.reason;
+    add_event(served.reason.empty() ? "switch:" + from + "->" + to : served.reason);
     if (shared_.metrics) shared_.metrics->set_model(next->info().name, next->info().runtime, next->info().precision);
     switcher_->retire(std::exchange(task_, std::move(next)));
     ++switches_;
@@ -161,7 +166,7 @@ void Stream::between_items() {
     current_ = to;
     ++generation_;
   } else if (!failure.empty()) {
-    pending_event_ = "switch-failed:" + failure;
+    add_event("switch-failed:" + failure);
     {
       std::lock_guard<std::mutex> lock(mutex_);
       ++failed_switches_;
@@ -236,7 +241,7 @@ void Stream::run() {
         failed_ = true;
         failure_ = reason;
         window_.push_back({ms_between(start, item->captured) / 1000.0, -1.0});
-        pending_event_ = "failure:" + reason;
+        add_event("failure:" + reason);
         ++lost_to_failure;
         continue;
       }

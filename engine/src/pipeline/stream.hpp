@@ -71,6 +71,7 @@ class Stream : public AdaptableStream {
 
  private:
   void between_items();
+  void add_event(const std::string& event);
   void record_window(double t_s, double e2e_ms, int64_t dropped, bool processed);
 
   int id_;
