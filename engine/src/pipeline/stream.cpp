@@ -282,7 +282,15 @@ void Stream::run() {
       }
       if (shared_.trace) {
         shared_.trace->span(TraceLane::kCapture, "capture", item->read_start, item->captured, r.frame);
-        shared_.trace->span(TraceLane::kInference, "process", t_pre, t_done, r.frame);
+        // The task timed its three steps back to back from t_pre: the spans follow from the times.
+        const auto after = [&](double ms) {
+          return t_pre + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double, std::milli>(ms));
+        };
+        shared_.trace->span(TraceLane::kInference, "preprocess", t_pre, after(times.pre_ms), r.frame);
+        shared_.trace->span(TraceLane::kInference, "inference", after(times.pre_ms),
+                            after(times.pre_ms + times.infer_ms), r.frame);
+        shared_.trace->span(TraceLane::kInference, "postprocess", after(times.pre_ms + times.infer_ms), t_done,
+                            r.frame);
       }
       record_window(ms_between(start, t_done) / 1000.0, r.e2e_ms, frames.dropped(), true);
       stats_.add(r);
