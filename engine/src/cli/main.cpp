@@ -1,4 +1,4 @@
-// smartcamrt: the one front door. run, bench and info are the C++ engine; any other command is
+// smartcamrt: the one front door. run, bench, profile and info are the C++ engine; any other command is
 // handed to the Python tooling (smartcamrt-tools) where it is installed.
 #include <cstdio>
 #include <cstring>
@@ -18,6 +18,8 @@ struct Command {
 constexpr Command kCommands[] = {
     {"run", smartcamrt::cli::run_command, "real-time detection on a video, images, camera or stream"},
     {"bench", smartcamrt::cli::bench_command, "raw session latency of a model"},
+    {"profile", smartcamrt::cli::profile_command,
+     "measure every model x runtime x threads here (the optimizer's profile)"},
     {"info", smartcamrt::cli::info_command, "versions, host, backends and their availability"},
 };
 
