@@ -1,35 +1,53 @@
-#include <fstream>
-
-#include <nlohmann/json.hpp>
+// Building the controller from a device profile: the file named with --profile, else this host's
+// cached profile (measured first when there is none, saying so).
+#include <cstdio>
 
 #include "smartcamrt/core/error.hpp"
 #include "smartcamrt/optimizer/controller.hpp"
+#include "smartcamrt/optimizer/profile.hpp"
+#include "smartcamrt/optimizer/profiler.hpp"
 
 namespace smartcamrt {
 
 std::unique_ptr<AdaptiveController> AdaptiveController::Create(const AdaptConfig& adapt, const std::string& start_model,
                                                                const std::string& start_runtime, int start_threads) {
-  if (adapt.profile_path.empty()) throw Error("--adapt: no --profile given");
-  std::ifstream in(adapt.profile_path);
-  if (!in) throw Error("--profile '" + adapt.profile_path + "': cannot be read");
-  const nlohmann::json doc = nlohmann::json::parse(in, nullptr, false);
-  if (doc.is_discarded() || !doc.contains("configurations")) {
-    throw Error("--profile '" + adapt.profile_path + "': not a profile (no configurations)");
+  DeviceProfile profile;
+  std::string origin = adapt.profile_path;
+  if (!adapt.profile_path.empty()) {
+    profile = load_profile(adapt.profile_path);
+  } else {
+    const ProfileOutcome outcome = obtain_profile(
+        ProfileOptions{},
+        [](const ProfileProgress& p) {
+          if (p.phase == "load") std::fprintf(stderr, "[profile] %zu/%zu %s\n", p.index, p.total, p.id.c_str());
+        },
+        [](const std::string& note) { std::fprintf(stderr, "[adapt] %s\n", note.c_str()); });
+    profile = outcome.profile;
+    origin = outcome.path;
   }
-  std::vector<LadderStep> ladder;
-  for (const auto& c : doc["configurations"]) {
-    if (!c["accuracy"].is_number()) continue;
+  std::vector<LadderStep> steps;
+  for (const ProfiledConfiguration& c : smartcamrt::ladder(profile)) {
     LadderStep step;
-    step.rung = {c["id"].get<std::string>(), c["e2e_p50_ms"].get<double>(), c["e2e_p95_ms"].get<double>(),
-                 c["accuracy"].get<double>()};
-    step.model_path = c["model"].get<std::string>();
-    step.runtime = c["runtime"].get<std::string>();
-    step.threads = c["threads"].get<int>();
-    ladder.push_back(step);
+    step.rung.id = c.id;
+    step.rung.p50_ms = c.e2e_p50_ms;
+    step.rung.p95_ms = c.e2e_p95_ms;
+    step.rung.accuracy = *c.accuracy;  // ladder() keeps only configurations with an accuracy
+    step.model_path = c.model;
+    step.runtime = c.runtime;
+    step.threads = c.threads;
+    steps.push_back(step);
+  }
+  if (steps.empty()) {
+    throw Error("--adapt: the profile '" + origin +
+                "' has no configuration with a recorded accuracy to build a ladder from");
+  }
+  if (steps.size() == 1) {
+    std::fprintf(stderr, "[adapt] the ladder has one rung (%s): nothing lighter to step down to\n",
+                 steps[0].rung.id.c_str());
   }
   PolicyParams params;
   params.slo_ms = adapt.slo_ms;
-  return std::make_unique<AdaptiveController>(std::move(ladder), params, start_model, start_runtime, start_threads);
+  return std::make_unique<AdaptiveController>(std::move(steps), params, start_model, start_runtime, start_threads);
 }
 
 }  // namespace smartcamrt

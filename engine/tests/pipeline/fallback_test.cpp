@@ -14,6 +14,7 @@
 #include "../support/tiny_onnx.hpp"
 #include "smartcamrt/backends/backend.hpp"
 #include "smartcamrt/core/error.hpp"
+#include "smartcamrt/optimizer/profile.hpp"
 #include "smartcamrt/pipeline/pipeline.hpp"
 
 SMARTCAMRT_BACKEND_TESTED(flaky);
@@ -56,16 +57,21 @@ void register_flaky_backend() {
   if (!done.exchange(true)) BackendRegistry::instance().add(std::make_unique<FlakyBackend>());
 }
 
-nlohmann::json configuration(const std::string& id, const std::string& model, const std::string& runtime,
-                             double accuracy, double p95_ms) {
-  return {{"id", id},
-          {"model", model},
-          {"runtime", runtime},
-          {"threads", 1},
-          {"e2e_p50_ms", p95_ms / 2},
-          {"e2e_p95_ms", p95_ms},
-          {"accuracy", accuracy},
-          {"accuracy_metric", "mAP50"}};
+ProfiledConfiguration configuration(const std::string& id, const std::string& model, const std::string& runtime,
+                                    double accuracy, double p95_ms) {
+  ProfiledConfiguration c;
+  c.id = id;
+  c.model = model;
+  c.runtime = runtime;
+  c.threads = 1;
+  c.precision = "fp32";
+  c.input = "64x64";
+  c.task = "detection";
+  c.e2e_p50_ms = c.infer_p50_ms = p95_ms / 2;
+  c.e2e_p95_ms = c.infer_p95_ms = p95_ms;
+  c.accuracy = accuracy;
+  c.accuracy_metric = "mAP50";
+  return c;
 }
 
 }  // namespace
@@ -81,11 +87,12 @@ TEST(Fallback, AFailingSessionMovesTheStreamToTheNextRungWithoutStopping) {
   cv::VideoWriter writer(dir + "/clip.avi", cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 40.0, cv::Size(64, 64));
   for (int i = 0; i < 80; ++i) writer.write(cv::Mat(64, 64, CV_8UC3, cv::Scalar(i, i, i)));
   writer.release();
-  const nlohmann::json profile = {{"version", 1},
-                                  {"configurations",
-                                   {configuration("heavy flaky t1", heavy, "flaky", 0.9, 20),
-                                    configuration("light ort t1", light, "ort", 0.5, 10)}}};
-  std::ofstream(dir + "/profile.json") << profile.dump();
+  DeviceProfile profile;
+  profile.host = read_profile_host();
+  profile.fingerprint = profile_fingerprint(profile.host, {});
+  profile.configurations = {configuration("heavy flaky t1", heavy, "flaky", 0.9, 20),
+                            configuration("light ort t1", light, "ort", 0.5, 10)};
+  save_profile(profile, dir + "/profile.json");
 
   RunConfig config;
   config.task.model_path = heavy;
