@@ -58,6 +58,12 @@ def _plot(args: argparse.Namespace) -> None:
     print(args.out)  # the last line is the output folder, for scripts
 
 
+def _plot_stress(args: argparse.Namespace) -> None:
+    from .plot.stress import plot_stress  # matplotlib is slow to import: only this command pays
+
+    print(plot_stress(args.folder, args.out))  # the last line is the PNG, for scripts
+
+
 def _bench_runtimes(args: argparse.Namespace) -> None:
     from .benchmark import RuntimeBenchOptions, bench_runtimes
 
@@ -163,6 +169,13 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("runs", nargs="+", metavar="RUN_DIR", help="run folder(s); 2+ also get comparisons")
     plot.add_argument("--out", required=True, help="folder for the PNGs (created if missing)")
     plot.set_defaults(handler=_plot)
+
+    stress = commands.add_parser(
+        "plot-stress", help="draw the timeline of a smartcamrt stress folder (latency, SLO, load, model)"
+    )
+    stress.add_argument("folder", metavar="DIR", help="the folder smartcamrt stress wrote (with stress.json)")
+    stress.add_argument("--out", default=None, help="PNG path (default DIR/stress-timeline.png)")
+    stress.set_defaults(handler=_plot_stress)
 
     runtimes = commands.add_parser(
         "bench-runtimes", help="time every prepared model on every runtime; one table (md, csv, json)"

@@ -1,4 +1,4 @@
-// smartcamrt: the one front door. run, bench, profile and info are the C++ engine; any other command is
+// smartcamrt: the one front door. run, bench, profile, stress and info are the C++ engine; any other command is
 // handed to the Python tooling (smartcamrt-tools) where it is installed.
 #include <cstdio>
 #include <cstring>
@@ -21,6 +21,7 @@ constexpr Command kCommands[] = {
     {"profile", smartcamrt::cli::profile_command,
      "measure every model x runtime x threads here (the optimizer's profile)"},
     {"info", smartcamrt::cli::info_command, "versions, host, backends and their availability"},
+    {"stress", smartcamrt::cli::stress_command, "static heaviest vs lightest vs adaptive under an injected load"},
 };
 
 void print_usage() {

@@ -22,16 +22,18 @@ struct StressConfig {
   std::string model;                 // --model: the configuration the adaptive run starts on
   std::vector<std::string> sources;  // one stream each, repeated `streams` times
   int streams = 1;
-  double slo_ms = 0;  // end-to-end objective; required
+  double slo_ms = 0;  // end-to-end objective; required but by a static soak
   std::string load;   // --load schedule, e.g. "0s:0,20s:2,50s:0"
   double duration_s = 0;
-  std::string profile;             // device profile for the adaptive mode
+  // Device profile for the adaptive mode and the default light model; empty = this host's cached
+  // profile, measured first when there is none. The soak is adaptive only when one is named.
+  std::string profile;
   std::string heavy;               // default: model
-  std::string light;               // default: the profile ladder's last rung
+  std::string light;               // default: the profile ladder's last rung (its runtime and threads too)
   std::string runtime;             // backend; empty = from the model file's suffix
   int threads = 0;                 // inference threads per session; 0 = the runtime's default
   std::vector<std::string> modes;  // of kStressModes; empty = all three
-  std::string out_dir;             // empty = stress/<run id>
+  std::string out_dir;             // empty = runs/stress-<run id>
   bool soak = false;
   double sample_s = 1.0;  // soak sampling interval
   bool progress = true;   // which mode and elapsed/duration on stderr
@@ -77,8 +79,8 @@ struct FrameRow {
 // row's capture time (the drop happened between the two captures).
 std::vector<OfferedItem> offered_items(const std::vector<FrameRow>& rows);
 
-// Frames missing from a stream that its `dropped` column does not explain: a gap in the frame
-// numbers larger than the drops counted across it (a switch must lose nothing but counted drops).
+// Frames missing from a stream that its `dropped` column does not explain: frame numbers without a
+// row beyond the drops counted (a switch must lose nothing but counted drops). Rows in file order.
 int64_t frames_lost(const std::vector<FrameRow>& rows);
 
 // A rise of the load schedule: from `from` busy cores to a higher `to` at `at_s`, until `until_s`
