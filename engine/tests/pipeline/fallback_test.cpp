@@ -7,10 +7,10 @@
 #include <fstream>
 
 #include <nlohmann/json.hpp>
-#include <opencv2/videoio.hpp>
 
 #include "../support/backend_coverage.hpp"
 #include "../support/process.hpp"
+#include "../support/test_clip.hpp"
 #include "../support/tiny_onnx.hpp"
 #include "smartcamrt/backends/backend.hpp"
 #include "smartcamrt/core/error.hpp"
@@ -84,9 +84,7 @@ TEST(Fallback, AFailingSessionMovesTheStreamToTheNextRungWithoutStopping) {
   const std::vector<float> two{16, 16, 8, 8, 0.9f, 0.9f, 48, 48, 8, 8, 0.8f, 0.9f};
   const std::string heavy = testing::save_constant_yolo_model(dir + "/heavy.flaky", 64, one, 6);
   const std::string light = testing::save_constant_yolo_model(dir + "/light.onnx", 64, two, 6);
-  cv::VideoWriter writer(dir + "/clip.avi", cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 40.0, cv::Size(64, 64));
-  for (int i = 0; i < 80; ++i) writer.write(cv::Mat(64, 64, CV_8UC3, cv::Scalar(i, i, i)));
-  writer.release();
+  testing::write_test_clip(dir + "/clip.avi", 80, 64, 64, 40.0);
   DeviceProfile profile;
   profile.host = read_profile_host();
   profile.fingerprint = profile_fingerprint(profile.host, {});

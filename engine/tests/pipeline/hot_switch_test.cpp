@@ -6,9 +6,9 @@
 #include <thread>
 
 #include <nlohmann/json.hpp>
-#include <opencv2/videoio.hpp>
 
 #include "../support/process.hpp"
+#include "../support/test_clip.hpp"
 #include "../support/tiny_onnx.hpp"
 #include "smartcamrt/pipeline/pipeline.hpp"
 
@@ -21,9 +21,7 @@ TEST(HotSwitch, LibraryApiSwitchesModelBetweenFramesWithoutDrops) {
   const std::vector<float> two{16, 16, 8, 8, 0.9f, 0.9f, 48, 48, 8, 8, 0.8f, 0.9f};
   const std::string a = testing::save_constant_yolo_model(dir + "/a.onnx", 64, one, 6);
   const std::string b = testing::save_constant_yolo_model(dir + "/b.onnx", 64, two, 6);
-  cv::VideoWriter writer(dir + "/clip.avi", cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 40.0, cv::Size(64, 64));
-  for (int i = 0; i < 80; ++i) writer.write(cv::Mat(64, 64, CV_8UC3, cv::Scalar(i, i, i)));
-  writer.release();
+  testing::write_test_clip(dir + "/clip.avi", 80, 64, 64, 40.0);
 
   RunConfig config;
   config.task.model_path = a;
@@ -69,9 +67,7 @@ TEST(HotSwitch, LibraryApiSwitchesModelBetweenFramesWithoutDrops) {
 TEST(HotSwitch, AFailedSwitchKeepsTheCurrentModelAndIsAnEvent) {
   const std::string dir = testing::make_temp_dir("hot-switch-fail");
   const std::string a = testing::save_constant_yolo_model(dir + "/a.onnx", 32, std::vector<float>(6, 0.f), 6);
-  cv::VideoWriter writer(dir + "/clip.avi", cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 50.0, cv::Size(32, 32));
-  for (int i = 0; i < 40; ++i) writer.write(cv::Mat(32, 32, CV_8UC3, cv::Scalar(i, 0, 0)));
-  writer.release();
+  testing::write_test_clip(dir + "/clip.avi", 40, 32, 32, 50.0);
   RunConfig config;
   config.task.model_path = a;
   config.sources = {dir + "/clip.avi"};

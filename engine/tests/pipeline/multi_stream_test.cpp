@@ -6,9 +6,9 @@
 #include <fstream>
 
 #include <nlohmann/json.hpp>
-#include <opencv2/videoio.hpp>
 
 #include "../support/process.hpp"
+#include "../support/test_clip.hpp"
 #include "../support/tiny_onnx.hpp"
 #include "smartcamrt/core/error.hpp"
 #include "smartcamrt/pipeline/pipeline.hpp"
@@ -22,11 +22,8 @@ TEST(MultiStream, EachStreamWritesAWellFormedRunFolderOfItsOwn) {
   const std::vector<int> lengths{12, 20, 7};
   RunConfig config;
   for (size_t s = 0; s < lengths.size(); ++s) {
-    const std::string clip = dir + "/clip" + std::to_string(s) + ".avi";
-    cv::VideoWriter writer(clip, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 25.0, cv::Size(32, 32));
-    for (int i = 0; i < lengths[s]; ++i) writer.write(cv::Mat(32, 32, CV_8UC3, cv::Scalar(i, 0, 0)));
-    writer.release();
-    config.sources.push_back(clip);
+    config.sources.push_back(
+        testing::write_test_clip(dir + "/clip" + std::to_string(s) + ".avi", lengths[s], 32, 32, 25.0));
   }
   config.task.model_path = model;
   config.task.session.threads = 1;
@@ -62,9 +59,7 @@ TEST(MultiStream, EachStreamWritesAWellFormedRunFolderOfItsOwn) {
 TEST(MultiStream, ABadSecondSourceIsAnErrorBeforeAnythingRuns) {
   const std::string dir = testing::make_temp_dir("multi-stream-bad");
   const std::string model = testing::save_constant_yolo_model(dir + "/m.onnx", 32, std::vector<float>(6, 0.f), 6);
-  cv::VideoWriter writer(dir + "/ok.avi", cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 25.0, cv::Size(32, 32));
-  for (int i = 0; i < 3; ++i) writer.write(cv::Mat(32, 32, CV_8UC3, cv::Scalar(0, 0, 0)));
-  writer.release();
+  testing::write_test_clip(dir + "/ok.avi", 3, 32, 32, 25.0);
   RunConfig config;
   config.task.model_path = model;
   config.sources = {dir + "/ok.avi", dir + "/missing.avi"};
