@@ -105,8 +105,11 @@ nlohmann::json growth_json(const std::optional<Growth>& growth) {
 std::string growth_text(const std::optional<Growth>& growth, const char* unit) {
   if (!growth) return "n/a (fewer than 4 samples)";
   char text[160];
-  std::snprintf(text, sizeof text, "%.1f -> %.1f %s (%s)", growth->first, growth->last, unit,
-                growth->pct ? (format_number(*growth->pct) + " %").c_str() : "n/a");
+  if (growth->pct) {
+    std::snprintf(text, sizeof text, "%.1f -> %.1f %s (%+.2f %%)", growth->first, growth->last, unit, *growth->pct);
+  } else {
+    std::snprintf(text, sizeof text, "%.1f -> %.1f %s", growth->first, growth->last, unit);
+  }
   return text;
 }
 

@@ -116,7 +116,8 @@ RunReport run_planned(const StressConfig& config, const RunPlan& plan) {
   run.load = config.load;
   run.control = std::make_shared<RunControl>();
   // A file paced in real time: the frame count sets the length exactly, and the run ends as it
-  // would on its own (not "interrupted"). A live source has no count: a timer stops it.
+  // would on its own (not "interrupted"). A live source has no count: a timer stops it (and its
+  // summary then says interrupted).
   run.max_frames = plan.source_fps > 0 ? std::max<int64_t>(1, std::llround(plan.duration_s * plan.source_fps)) : 0;
   if (plan.source_frames > 0 && run.max_frames > plan.source_frames && config.progress) {
     std::fprintf(stderr, "[stress] %s: the source holds %lld frames (%.1f s): the run ends with it\n",
@@ -216,10 +217,9 @@ StressReport run_stress(const StressConfig& given) {
     results.push_back(collect_mode(mode, model, report, config.out_dir, schedule, config.slo_ms));
     if (config.progress) {
       const ModeResult& r = results.back();
-      std::fprintf(stderr, "[stress] %s: attainment %s, p95 %s ms, %lld dropped, %d switches\n", mode.c_str(),
-                   r.figures.attainment ? format_number(*r.figures.attainment).c_str() : "n/a",
-                   r.p95_ms ? format_number(*r.p95_ms).c_str() : "n/a", static_cast<long long>(r.figures.dropped),
-                   r.figures.switches);
+      std::fprintf(stderr, "[stress] %s: attainment %.3f, p95 %.1f ms, %lld dropped, %d switches\n", mode.c_str(),
+                   r.figures.attainment.value_or(std::nan("")), r.p95_ms.value_or(std::nan("")),
+                   static_cast<long long>(r.figures.dropped), r.figures.switches);
     }
   }
 

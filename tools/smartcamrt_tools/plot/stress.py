@@ -104,14 +104,18 @@ def _draw_mode(
     latencies = np.concatenate([run.column("e2e_ms") for run in mode.runs])
     finite = latencies[np.isfinite(latencies)]
     top = _top_ms(finite, slo_ms)
+    clipped_shown = False
     for index, run in enumerate(mode.runs):
         seconds, e2e = run.column("ts_ms") / 1000.0, run.column("e2e_ms")
         colour = STREAM_COLOURS[index % len(STREAM_COLOURS)]
         name = "end to end" if len(mode.runs) == 1 else f"end to end, stream {index}"
         inside = e2e <= top
         ax.plot(seconds[inside], e2e[inside], ".", markersize=3, color=colour, label=name)
-        if (~inside & np.isfinite(e2e)).any():  # off the scale: drawn on its edge, not lost
-            ax.plot(seconds[~inside], np.full((~inside).sum(), top), "^", markersize=4, color=colour)
+        above = ~inside & np.isfinite(e2e)
+        if above.any():  # off the scale: drawn on its edge, not lost
+            label = None if clipped_shown else "above the axis (drawn at its top)"
+            ax.plot(seconds[above], np.full(above.sum(), top), "^", markersize=4, color=colour, label=label)
+            clipped_shown = True
         _mark_drops(ax, run, first=index == 0)
     if slo_ms is not None:
         ax.axhline(slo_ms, color="tab:red", linestyle="--", linewidth=1.2, label=f"SLO {slo_ms:g} ms")
