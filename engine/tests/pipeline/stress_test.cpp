@@ -12,9 +12,9 @@
 #include <limits>
 
 #include <nlohmann/json.hpp>
-#include <opencv2/videoio.hpp>
 
 #include "../support/process.hpp"
+#include "../support/test_clip.hpp"
 #include "../support/tiny_onnx.hpp"
 #include "smartcamrt/core/error.hpp"
 
@@ -280,9 +280,7 @@ class StressRun : public ::testing::Test {
     const std::vector<float> one{16, 16, 8, 8, 0.9f, 0.9f};
     heavy_ = testing::save_constant_yolo_model(dir_ + "/heavy.onnx", 64, one, 6);
     light_ = testing::save_constant_yolo_model(dir_ + "/light.onnx", 32, one, 6);
-    cv::VideoWriter writer(dir_ + "/clip.avi", cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 40.0, cv::Size(64, 64));
-    for (int i = 0; i < 80; ++i) writer.write(cv::Mat(64, 64, CV_8UC3, cv::Scalar(i, i, i)));
-    writer.release();
+    testing::write_test_clip(dir_ + "/clip.avi", 80, 64, 64, 40.0);
   }
   StressConfig config() const {
     StressConfig c;
