@@ -83,6 +83,22 @@ def _bench_runtimes(args: argparse.Namespace) -> None:
     print(out)  # the last line is the output folder
 
 
+def _eval(args: argparse.Namespace) -> None:
+    from .evaluation.evaluate import EvalOptions, format_table, run_eval
+
+    options = EvalOptions(
+        model=args.model,
+        data=args.data,
+        split=args.split,
+        json_path=args.json,
+        runtime=args.runtime,
+        imgsz=args.imgsz,
+        record=args.record,
+    )
+    result, document = run_eval(options)
+    print(format_table(result, document))  # the last line is the result file, for scripts
+
+
 def _version(_args: argparse.Namespace) -> None:
     print(f"smartcamrt-tools {__version__}")
 
@@ -204,6 +220,43 @@ def build_parser() -> argparse.ArgumentParser:
         "the previous one does not slow the next (default 0)",
     )
     runtimes.set_defaults(handler=_bench_runtimes)
+
+    evaluate = commands.add_parser(
+        "eval", help="COCO mAP50-95/mAP50 of a detector on labelled images (coco128's eval split by default)"
+    )
+    evaluate.add_argument(
+        "--model", required=True, help="model file (or a file name in $SMARTCAMRT_HOME/models)"
+    )
+    evaluate.add_argument(
+        "--data", default=None, metavar="DIR", help="images + YOLO labels (default: coco128 from the assets)"
+    )
+    evaluate.add_argument(
+        "--split",
+        default="eval",
+        choices=["eval", "train", "all"],
+        help="eval: first half by name (64 coco128 images, never used for calibration); train: the other "
+        "half; all (default eval; docs/evaluation.md)",
+    )
+    evaluate.add_argument(
+        "--json",
+        default=None,
+        metavar="FILE",
+        help="result file (default runs/eval/<model>.<data>-<split>.json)",
+    )
+    evaluate.add_argument(
+        "--runtime",
+        default=None,
+        help="engine backend (default: by file suffix), or 'python' for the reference",
+    )
+    evaluate.add_argument(
+        "--imgsz", type=_positive_int, default=None, metavar="N", help="input size for dynamic-shape models"
+    )
+    evaluate.add_argument("--record", action="store_true", help="write the result into the model's manifest")
+    evaluate.set_defaults(handler=_eval)
+
+    from .text.cli import add_text_commands  # train-text (docs/text-models.md)
+
+    add_text_commands(commands)
 
     version = commands.add_parser("version", help="print the version")
     version.set_defaults(handler=_version)
