@@ -128,7 +128,16 @@ def test_record_without_a_manifest(capsys, tmp_path):
     assert "has no manifest" in one_error_line(capsys)
 
 
-def test_unknown_runtime(capsys, assets, tmp_path):
+def fake_engine(monkeypatch, backends: list[dict]) -> None:
+    """The engine's `info` answer, without needing the built binary."""
+    from smartcamrt_tools.benchmark import engine
+
+    monkeypatch.setattr(engine, "engine_binary", lambda: "smartcamrt")
+    monkeypatch.setattr(engine, "info", lambda: {"backends": backends})
+
+
+def test_unknown_runtime(capsys, monkeypatch, tmp_path):
+    fake_engine(monkeypatch, [{"name": "ort", "available": True, "suffixes": [".onnx"]}])
     model = tmp_path / "m.onnx"
     model.write_bytes(b"not used")
     (tmp_path / "m.onnx.json").write_text(json.dumps({"input": {"shape": [1, 3, 320, 320]}}))
@@ -137,18 +146,11 @@ def test_unknown_runtime(capsys, assets, tmp_path):
 
 
 def test_falls_back_to_the_python_reference_where_the_engine_cannot(monkeypatch, tmp_path):
-    from smartcamrt_tools.benchmark import engine
     from smartcamrt_tools.evaluation.predict import choose_engine
 
-    backends = {
-        "backends": [
-            {"name": "ort", "available": False, "reason": "library not found", "suffixes": [".onnx"]}
-        ]
-    }
-    monkeypatch.setattr(engine, "info", lambda: backends)
-    choice = choose_engine(tmp_path / "m.onnx", None)
-    assert not choice.use_engine and "ort: library not found" in choice.reason
-    assert "no engine backend reads .pt" in choose_engine(tmp_path / "m.pt", None).reason
-    monkeypatch.setenv("SMARTCAMRT_BIN", str(tmp_path / "missing"))
-    monkeypatch.setattr(engine, "info", lambda: engine._run(["info", "--json"]))
+    monkeypatch.setenv("SMARTCAMRT_BIN", str(tmp_path / "missing"))  # a binary that is not there
     assert "not usable here" in choose_engine(tmp_path / "m.onnx", None).reason
+    fake_engine(monkeypatch, [{"name": "ort", "available": False, "reason": "no lib", "suffixes": [".onnx"]}])
+    choice = choose_engine(tmp_path / "m.onnx", None)
+    assert not choice.use_engine and "ort: no lib" in choice.reason
+    assert "no engine backend reads .pt" in choose_engine(tmp_path / "m.pt", None).reason
