@@ -135,6 +135,9 @@ class Planner {
       if (!fs::is_regular_file(sidecar)) throw Error("'" + sidecar.filename().string() + "' is missing beside it");
       files.push_back({sidecar.string(), sha256_file(sidecar.string())});
     }
+    // The manifest is part of what the profile stands for: the ladder ranks by the accuracy it
+    // records, and a newly recorded evaluation must not be hidden behind a cached profile.
+    if (manifest) files.push_back({model + ".json", sha256_file(model + ".json")});
     const ManifestExtras extras = manifest ? read_extras(model) : ManifestExtras{};
     if (!extras.sha256.empty() && extras.sha256 != files.front().sha256) {
       throw Error("the file's sha256 differs from its manifest's (replaced after export? re-export it)");

@@ -85,9 +85,12 @@ TEST_F(ProfilePlanTest, AFolderGivesItsProvenDetectorsTimesRuntimesTimesThreads)
   EXPECT_NE(reason_for(plan, "f-replaced.onnx").find("sha256 differs from its manifest's"), std::string::npos);
   EXPECT_EQ(plan.skeleton.skipped.size(), 4u) << "records and text files are not models";
 
-  // Only the files measured key the profile.
-  ASSERT_EQ(plan.skeleton.model_files.size(), 2u);
+  // Only the files measured key the profile, each with its manifest (a newly recorded accuracy
+  // re-ranks the ladder, so it must invalidate a cached profile).
+  ASSERT_EQ(plan.skeleton.model_files.size(), 4u);
   EXPECT_EQ(plan.skeleton.model_files[0].path, dir_ + "/a.onnx");
+  EXPECT_EQ(plan.skeleton.model_files[1].path, dir_ + "/a.onnx.json");
+  EXPECT_EQ(plan.skeleton.model_files[1].sha256, sha256_file(dir_ + "/a.onnx.json"));
   EXPECT_EQ(plan.skeleton.fingerprint, profile_fingerprint(plan.skeleton.host, plan.skeleton.model_files));
 
   // a is the 32 fp32 ONNX variant and b the 16: only 64 is missing, with the command that makes it.
