@@ -25,6 +25,7 @@ def _export(args: argparse.Namespace) -> None:
         agreement_images=args.agreement_images,
         quant_preset=args.quant_preset,
         calibration_count=args.calibration_images,
+        target_isa=args.target_isa,
     )
     print(artifact)  # the last line is the artifact path, for scripts
 
@@ -119,7 +120,9 @@ def _non_negative_float(text: str) -> float:
 
 def build_parser() -> argparse.ArgumentParser:
     from .export.formats import FORMATS  # the table only: cheap to import, keeps help in step
-    from .quantization.presets import DEFAULT_PRESET, QUANT_PRESETS
+    from .quantization.config import QuantConfig
+    from .quantization.isa import DEFAULT_TARGET_ISA, TARGET_ISAS
+    from .quantization.presets import QUANT_PRESETS
 
     parser = argparse.ArgumentParser(
         prog="smartcamrt-tools", description="SmartCamRT model tooling and the Python reference loop."
@@ -140,13 +143,22 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="coco128 images for the detection-agreement check (default: all 128)",
     )
-    quantized = ", ".join(sorted(name for name, row in FORMATS.items() if row.quant_preset))
+    quantized = ", ".join(sorted(name for name, row in FORMATS.items() if row.quantized))
     export.add_argument(
         "--quant-preset",
         default=None,
         metavar="NAME",
         help=f"quantization preset for {quantized}: {', '.join(sorted(QUANT_PRESETS))} "
-        f"(default {DEFAULT_PRESET})",
+        f"(default: the one --target-isa picks; checked against it when named)",
+    )
+    export.add_argument(
+        "--target-isa",
+        default=None,
+        choices=list(TARGET_ISAS),
+        type=str.lower,
+        help=f"CPUs the {quantized} model is for: "
+        + "; ".join(f"{name}: {what}" for name, what in TARGET_ISAS.items())
+        + f" (default {DEFAULT_TARGET_ISA}; docs/quantization.md)",
     )
     export.add_argument(
         "--calibration-images",
@@ -154,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="N",
         help=f"coco128 images that calibrate the int8 ranges (default: the preset's, "
-        f"{QUANT_PRESETS[DEFAULT_PRESET].calibration_images})",
+        f"{QuantConfig().calibration_images})",
     )
     export.add_argument("--out", required=True, help="output folder")
     export.set_defaults(handler=_export)

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ToolError
-from ..quantization import DEFAULT_PRESET
 from ..validate import ParityTolerance, Runner
 from .executorch_format import INPUT_NAME as PTE_INPUT_NAME
 from .executorch_format import OUTPUT_NAME as PTE_OUTPUT_NAME
@@ -41,7 +40,9 @@ class ExportFormat:
     tolerance: ParityTolerance  # parity limits against the fp32 PyTorch model
     packages: tuple[str, ...]  # Python packages whose versions go into the manifest
     description: str
-    quant_preset: str | None = None  # int8 rows: the default quantization preset (--quant-preset)
+    quantized: bool = (
+        False  # int8 rows: the preset comes from --target-isa / --quant-preset (quantization/isa.py)
+    )
 
 
 # Parity limits, measured (yolov5n, bus.jpg + zidane.jpg, 320 and 640, ORT 1.30 CPU vs torch 2.13 CPU):
@@ -89,8 +90,10 @@ OPENVINO_FP16_TOLERANCE = ParityTolerance(boxes_px=8.0, scores=6e-2, min_cosine=
 # 1 - cosine 5.7e-4 at 320, 1.4e-3 at 640; limit ~7x above) only catches garbage. What judges int8 is the
 # detection agreement: mAP50 0.902 (320) and 0.907 (640) on all 128 images (0.881 / 0.874 on the first 64,
 # which calibration never saw); across calibration sets of 8-128 images it stayed within 0.84-0.91 on
-# 64-128 images. The floor, 0.80, sits ~0.1 under the default-preset values and 0.04 under the worst seen,
-# while real faults land far below it: a quantized decode 0.19, boxes shifted 30 px 0.48.
+# 64-128 images. The floor, 0.80, sits ~0.1 under those values and 0.04 under the worst seen, while real
+# faults land far below it: a quantized decode 0.19, boxes shifted 30 px 0.48, and qdq-u8s8 on x86
+# without VNNI, whose int16 sums saturate, 0.72 (why the preset follows the target ISA: quantization/isa.py;
+# qdq-u8u8, picked there, computes the same integers without saturating).
 ONNX_INT8_TOLERANCE = ParityTolerance(boxes_px=1500.0, scores=1.0, min_cosine=0.99, min_map50=0.80)
 
 FORMATS: dict[str, ExportFormat] = {
@@ -206,7 +209,7 @@ FORMATS: dict[str, ExportFormat] = {
             packages=("torch", "onnx", "onnxruntime", "onnxscript"),
             description="ONNX with static int8 quantization (QDQ, per-channel weights, ranges calibrated "
             "on coco128), float32 input/output; run by ONNX Runtime",
-            quant_preset=DEFAULT_PRESET,
+            quantized=True,
         ),
     )
 }

@@ -2,8 +2,12 @@
 
 ``file``/``sha256`` name and hash the artifact itself (the file the engine is given); ``files`` lists
 every file the model is made of (the artifact first, then sidecars such as an OpenVINO IR's ``.bin``),
-each with its hash and size, and ``size_bytes`` is their total. Quantized rows add ``quantization``: the
-preset name and the config that was used.
+each with its hash and size, and ``size_bytes`` is their total. ``validated_on`` names the CPU that ran
+the parity check: ``{"cpu": model name, "arch": "x86_64", "isa": [sorted /proc/cpuinfo flags of
+quantization.isa.ISA_FLAGS]}``; the engine warns when an 8-bit model runs where those flags differ.
+Quantized rows add ``quantization``: the preset, the ``target_isa`` it was chosen for and the ``reason``,
+whether the written model's integer convolutions ``saturates_without_vnni`` (read from the file), and
+the config that was used.
 """
 
 from __future__ import annotations
@@ -13,8 +17,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import onnx
+
 from ..checkpoint import Checkpoint, file_sha256
 from ..model_files import model_files
+from ..quantization import QuantConfig
+from ..quantization.isa import HostCpu, PresetChoice
+from ..quantization.saturation import saturating_nodes
 from ..validate import ParityResult
 from ..versions import tool_versions
 from ..vision.letterbox import PAD_VALUE
@@ -32,6 +41,7 @@ def build_manifest(
     input_hw: tuple[int, int],
     output_shape: list[int],
     parity: ParityResult,
+    validated_on: HostCpu,
     quantization: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     height, width = input_hw
@@ -67,11 +77,23 @@ def build_manifest(
         "stride": checkpoint.stride,
         "tools": tool_versions(*fmt.packages),
         "parity": parity.to_manifest(),
+        "validated_on": validated_on.to_manifest(),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     if quantization is not None:
         manifest["quantization"] = quantization
     return manifest
+
+
+def quantization_record(artifact: Path, choice: PresetChoice, config: QuantConfig) -> dict[str, Any]:
+    """The ``quantization`` record of an int8 ONNX artifact (read back to tell whether it saturates)."""
+    return {
+        "preset": choice.preset,
+        "target_isa": choice.target_isa,
+        "reason": choice.reason,
+        "saturates_without_vnni": bool(saturating_nodes(onnx.load(str(artifact)))),
+        **config.to_manifest(),
+    }
 
 
 def write_manifest(artifact: Path, manifest: dict[str, Any]) -> Path:

@@ -16,14 +16,15 @@ from pathlib import Path
 
 import onnx
 
-from ..quantization import DEFAULT_PRESET, get_preset, quantize_onnx
+from ..quantization import get_preset, quantize_onnx
+from ..quantization.isa import choose_preset, read_host_cpu
 from .onnx_format import INPUT_NAME, export_onnx
 from .request import ExportRequest
 
 
 def export_onnx_int8(request: ExportRequest) -> None:
     """fp32 ONNX -> calibrated QDQ int8 ONNX; prints one line on what was quantized."""
-    config = request.quantization or get_preset(DEFAULT_PRESET)
+    config = request.quantization or get_preset(choose_preset(read_host_cpu()).preset)
     input_hw = (int(request.sample_input.shape[-2]), int(request.sample_input.shape[-1]))
     with tempfile.TemporaryDirectory(prefix="smartcamrt-int8-") as tmp:
         fp32 = Path(tmp) / "fp32.onnx"
@@ -34,6 +35,7 @@ def export_onnx_int8(request: ExportRequest) -> None:
     quantized = sum(node.op_type == "QuantizeLinear" for node in model.graph.node)
     print(
         f"quantization: {config.activation_type} activations x {config.weight_type} weights"
+        f"{' stored as uint8 + 128' if config.weights_as_uint8 else ''}"
         f"{' (per channel)' if config.per_channel else ''}, {config.calibrate_method} ranges from "
         f"{len(result.calibration_images)} coco128 images; {quantized} QuantizeLinear nodes, "
         f"{len(result.excluded_nodes)} Detect-decode nodes kept in float"

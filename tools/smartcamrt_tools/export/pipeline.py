@@ -13,10 +13,18 @@ from ..checkpoint import load_checkpoint
 from ..detection_agreement import coco128_images
 from ..errors import ParityError, ToolError
 from ..quantization import QuantConfig, calibration_images, get_preset
+from ..quantization.isa import (
+    DEFAULT_TARGET_ISA,
+    HostCpu,
+    PresetChoice,
+    check_preset,
+    choose_preset,
+    read_host_cpu,
+)
 from ..validate import check_parity, describe_all, failure_reasons, load_parity_inputs, torch_runner
 from ..yolov5 import build_from_checkpoint
 from .formats import FORMATS, ExportFormat, get_format
-from .manifest import build_manifest, write_manifest
+from .manifest import build_manifest, quantization_record, write_manifest
 from .request import ExportRequest
 
 # coco128 images in the detection agreement (the first N in name order): all of them, ~560 reference
@@ -54,23 +62,35 @@ def artifact_name(stem: str, input_hw: tuple[int, int], suffix: str) -> str:
 
 
 def resolve_quantization(
-    fmt: ExportFormat, preset: str | None = None, calibration_count: int | None = None
-) -> tuple[str, QuantConfig] | None:
-    """The preset name and config a quantized row exports with (its default preset unless ``preset``
-    names another; ``calibration_count`` overrides the preset's image count); None for other rows."""
-    if fmt.quant_preset is None:
-        if preset is not None or calibration_count is not None:
-            quantized = ", ".join(sorted(name for name, row in FORMATS.items() if row.quant_preset))
+    fmt: ExportFormat,
+    host: HostCpu,
+    preset: str | None = None,
+    calibration_count: int | None = None,
+    target_isa: str | None = None,
+) -> tuple[PresetChoice, QuantConfig] | None:
+    """The preset (and why) and the config a quantized row exports with; None for other rows.
+
+    Without ``preset`` the target ISA picks it (default: :data:`DEFAULT_TARGET_ISA`); a named preset is
+    checked against the target and against ``host``, the CPU that validates it (see quantization/isa.py).
+    ``calibration_count`` overrides the preset's image count.
+    """
+    if not fmt.quantized:
+        if preset is not None or calibration_count is not None or target_isa is not None:
+            quantized = ", ".join(sorted(name for name, row in FORMATS.items() if row.quantized))
             raise ToolError(
-                f"--quant-preset and --calibration-images apply to quantized formats ({quantized}), "
-                f"not to '{fmt.name}'"
+                f"--quant-preset, --target-isa and --calibration-images apply to quantized formats "
+                f"({quantized}), not to '{fmt.name}'"
             )
         return None
-    name = (preset or fmt.quant_preset).lower()
-    config = get_preset(name)
+    target = target_isa or DEFAULT_TARGET_ISA
+    if preset is None:
+        choice = choose_preset(host, target)
+    else:
+        choice = check_preset(preset.lower(), get_preset(preset), host, target)
+    config = get_preset(choice.preset)
     if calibration_count is not None:
         config = dataclasses.replace(config, calibration_images=calibration_count)
-    return name, config
+    return choice, config
 
 
 def export_model(
@@ -83,6 +103,7 @@ def export_model(
     agreement_images: int | None = AGREEMENT_IMAGES,
     quant_preset: str | None = None,
     calibration_count: int | None = None,
+    target_isa: str | None = None,
 ) -> Path:
     """Export, validate and describe one model; returns the artifact path (absolute).
 
@@ -91,11 +112,14 @@ def export_model(
     artifact and its manifest (``parity.passed = false``) for inspection, then raises
     :class:`ParityError`.
 
-    Quantized rows (``onnx-int8``) calibrate with ``quant_preset`` (default: the row's) on
-    ``calibration_count`` coco128 images (default: the preset's); other rows refuse both.
+    Quantized rows (``onnx-int8``) calibrate with ``quant_preset`` (default: the one ``target_isa``
+    picks) on ``calibration_count`` coco128 images (default: the preset's); other rows refuse all three.
+    Every manifest records the CPU that ran the parity check (``validated_on``).
     """
     fmt = get_format(format_name)
-    preset_name, quant_config = resolve_quantization(fmt, quant_preset, calibration_count) or (None, None)
+    host = read_host_cpu()
+    quantization = resolve_quantization(fmt, host, quant_preset, calibration_count, target_isa)
+    choice, quant_config = quantization if quantization else (None, None)
     source = resolve_weights(weights)
     checkpoint = load_checkpoint(source)
     official = {True: "official release file", False: "NOT the official release file", None: "no known hash"}
@@ -116,16 +140,19 @@ def export_model(
     sample = np.zeros((1, 3, *input_hw), dtype=np.float32)
     metadata = {"names": checkpoint.names, "stride": checkpoint.stride}
     log(f"exporting {fmt.name} {input_hw[1]}x{input_hw[0]} -> {artifact}")
+    if choice is not None:
+        log(f"int8 preset {choice.preset}: {choice.reason}")
     fmt.export(ExportRequest(to_export, sample, artifact, opset, metadata, quantization=quant_config))
 
     parity = check_parity(
         torch_runner(reference), fmt.open_runner(artifact), inputs, fmt.tolerance, agreement
     )
+    log(f"validated on {host.describe()}")
     for line in describe_all(parity):
         log(line)
-    quant_record = {"preset": preset_name, **quant_config.to_manifest()} if quant_config else None
+    quant_record = quantization_record(artifact, choice, quant_config) if choice else None
     manifest = build_manifest(
-        artifact, fmt, checkpoint, input_hw, reference.output_shape(input_hw), parity, quant_record
+        artifact, fmt, checkpoint, input_hw, reference.output_shape(input_hw), parity, host, quant_record
     )
     manifest_file = write_manifest(artifact, manifest)
     log(f"manifest: {manifest_file}")

@@ -8,11 +8,10 @@
 
 from .calibration import LetterboxCalibrationReader, calibration_images, detect_decode_nodes
 from .config import QuantConfig
-from .presets import DEFAULT_PRESET, QUANT_PRESETS, get_preset
+from .presets import QUANT_PRESETS, get_preset
 from .static import QuantizeResult, quantize_onnx
 
 __all__ = [
-    "DEFAULT_PRESET",
     "QUANT_PRESETS",
     "LetterboxCalibrationReader",
     "QuantConfig",

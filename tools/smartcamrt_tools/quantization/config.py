@@ -44,7 +44,10 @@ class QuantConfig:
     calibration_images: int = 64  # letterboxed coco128 images fed through the model for the ranges
     op_types: tuple[str, ...] | None = None
     keep_decode_float: bool = True
-    reduce_range: bool = False  # 7-bit weights: only for x86 CPUs without VNNI running u8 x s8
+    reduce_range: bool = False  # weights in -64..64 (ORT's "7-bit"): u8 x s8 pair sums fit int16 (isa.py)
+    # int8 weights stored as uint8 (+128, zero point 128) once quantized: the same integer products, but
+    # ONNX Runtime runs them on its u8 x u8 kernels, which do not saturate on x86 without VNNI (isa.py).
+    weights_as_uint8: bool = False
 
     def __post_init__(self) -> None:
         for field, value, allowed in (
@@ -56,6 +59,10 @@ class QuantConfig:
                 raise ToolError(f"quantization {field} '{value}' is not one of: {', '.join(allowed)}")
         if self.calibration_images < 1:
             raise ToolError(f"calibration needs at least one image, got {self.calibration_images}")
+        if self.weights_as_uint8 and (self.activation_type, self.weight_type) != ("uint8", "int8"):
+            raise ToolError(
+                "weights_as_uint8 turns u8 x s8 into u8 x u8: it needs uint8 activations, int8 weights"
+            )
 
     def quantize_static_kwargs(self, nodes_to_exclude: list[str]) -> dict:
         """Keyword arguments for ``onnxruntime.quantization.quantize_static`` (besides models and reader)."""

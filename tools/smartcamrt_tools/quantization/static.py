@@ -10,7 +10,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import onnx
+from onnx import numpy_helper
 from onnxruntime.quantization import quantize_static
 
 from .calibration import LetterboxCalibrationReader, calibration_images, detect_decode_nodes
@@ -32,7 +34,35 @@ def quantize_onnx(
     excluded = detect_decode_nodes(onnx.load(str(fp32_model))) if config.keep_decode_float else []
     with _quiet():
         quantize_static(str(fp32_model), str(out), reader, **config.quantize_static_kwargs(excluded))
+    if config.weights_as_uint8:
+        model = onnx.load(str(out))
+        shift_weights_to_uint8(model)
+        onnx.save(model, str(out))
     return QuantizeResult(excluded, images)
+
+
+def shift_weights_to_uint8(model: onnx.ModelProto) -> int:
+    """Store every int8 initializer that a DequantizeLinear reads (the weights) as uint8 + 128, with its
+    zero point moved by 128 too: (q + 128) - (z + 128) = q - z, so every product is unchanged.
+
+    ONNX Runtime does the same at load time on x86 without VNNI when asked to (session option
+    ``session.x64quantprecision``), because its u8 x u8 kernels widen to int16 before multiplying and so
+    cannot saturate; doing it here makes the file behave so everywhere. Returns how many were shifted.
+    """
+    initializers = {init.name: init for init in model.graph.initializer}
+    shifted: set[str] = set()
+    for node in model.graph.node:
+        if node.op_type != "DequantizeLinear" or len(node.input) < 3:
+            continue
+        values, zero_point = initializers.get(node.input[0]), initializers.get(node.input[2])
+        if values is None or zero_point is None or values.data_type != onnx.TensorProto.INT8:
+            continue
+        for init in (values, zero_point):
+            if init.name not in shifted:
+                as_int8 = numpy_helper.to_array(init).astype(np.int16)
+                init.CopyFrom(numpy_helper.from_array((as_int8 + 128).astype(np.uint8), init.name))
+                shifted.add(init.name)
+    return len(shifted) // 2
 
 
 @contextlib.contextmanager

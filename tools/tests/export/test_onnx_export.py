@@ -10,6 +10,7 @@ import pytest
 
 from smartcamrt_tools.errors import ParityError
 from smartcamrt_tools.export import FORMATS, export_model
+from smartcamrt_tools.quantization.isa import read_host_cpu
 from smartcamrt_tools.validate import ParityTolerance
 
 EXPORT_IMGSZ = 320  # the size the session fixture exports at (conftest.EXPORT_IMGSZ)
@@ -63,6 +64,9 @@ def test_manifest_fields(onnx_model, checkpoint, weights):
     assert manifest["stride"] == [8, 16, 32]
     assert set(manifest["tools"]) >= {"python", "torch", "onnx", "onnxruntime", "smartcamrt_tools"}
     assert manifest["created"].endswith("+00:00")
+    host = read_host_cpu()  # every format records the CPU that validated it, not only int8
+    assert manifest["validated_on"] == {"cpu": host.model, "arch": host.arch, "isa": host.isa}
+    assert "quantization" not in manifest
     parity = manifest["parity"]
     assert parity["reference"] == "pytorch"
     assert parity["inputs"] == ["bus.jpg", "zidane.jpg"]

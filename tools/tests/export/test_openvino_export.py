@@ -49,7 +49,7 @@ def test_rows():
     for row in (fp32, fp16):
         assert row.suffix.endswith(".xml")  # the engine picks the backend by the last suffix
         assert 0 < row.tolerance.scores < row.tolerance.boxes_px
-        assert "openvino" in row.packages and row.quant_preset is None
+        assert "openvino" in row.packages and not row.quantized
     assert fp32.tolerance.boxes_px < fp16.tolerance.boxes_px
 
 

@@ -9,7 +9,7 @@ import pytest
 from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType
 
 from smartcamrt_tools.errors import ToolError
-from smartcamrt_tools.quantization import DEFAULT_PRESET, QUANT_PRESETS, QuantConfig, get_preset
+from smartcamrt_tools.quantization import QUANT_PRESETS, QuantConfig, get_preset
 
 
 def test_config_becomes_quantize_static_arguments():
@@ -37,6 +37,8 @@ def test_manifest_record_is_json():
         ({"weight_type": "fp8"}, "weight_type 'fp8' is not one of"),
         ({"calibrate_method": "guess"}, "calibrate_method 'guess' is not one of: minmax, entropy"),
         ({"calibration_images": 0}, "at least one image, got 0"),
+        ({"weights_as_uint8": True, "activation_type": "int8"}, "needs uint8 activations, int8 weights"),
+        ({"weights_as_uint8": True, "weight_type": "uint8"}, "needs uint8 activations, int8 weights"),
     ],
 )
 def test_bad_values_are_refused_by_name(changes, message):
@@ -45,11 +47,20 @@ def test_bad_values_are_refused_by_name(changes, message):
 
 
 def test_presets():
-    assert DEFAULT_PRESET in QUANT_PRESETS and QUANT_PRESETS[DEFAULT_PRESET] == QuantConfig()
+    assert QUANT_PRESETS["qdq-u8s8"] == QuantConfig()  # the dataclass defaults
     assert get_preset("QDQ-U8S8") is QUANT_PRESETS["qdq-u8s8"]  # names are case-insensitive
     for config in QUANT_PRESETS.values():  # what the measurements in presets.py support
-        assert config.per_channel and config.keep_decode_float and config.weight_type == "int8"
-    assert {config.activation_type for config in QUANT_PRESETS.values()} == {"uint8", "int8"}
+        assert config.per_channel and config.keep_decode_float and config.calibrate_method == "minmax"
+    kinds = {
+        name: (c.activation_type, c.weight_type, c.reduce_range, c.weights_as_uint8)
+        for name, c in QUANT_PRESETS.items()
+    }
+    assert kinds == {
+        "qdq-u8s8": ("uint8", "int8", False, False),
+        "qdq-u8u8": ("uint8", "int8", False, True),  # qdq-u8s8's weights, stored shifted to uint8
+        "qdq-u8s8-reduce-range": ("uint8", "int8", True, False),
+        "qdq-s8s8": ("int8", "int8", False, False),
+    }
 
 
 def test_unknown_preset_lists_the_known_ones():
