@@ -65,6 +65,12 @@ std::optional<ModelManifest> read_manifest(const std::string& model_path) {
     std::sort(validated.isa.begin(), validated.isa.end());
     manifest.validated_on = validated;
   }
+  if (doc.contains("quantization") && doc["quantization"].is_object()) {
+    const auto& quantization = doc["quantization"];
+    if (quantization.contains("saturates_without_vnni") && quantization["saturates_without_vnni"].is_boolean()) {
+      manifest.saturates_without_vnni = quantization["saturates_without_vnni"].get<bool>();
+    }
+  }
   // Ground truth first (the evaluator's record), else the parity gate's detection agreement.
   if (doc.contains("accuracy") && doc["accuracy"].is_object()) {
     const auto& accuracy = doc["accuracy"];
@@ -106,6 +112,19 @@ std::string isa_mismatch_warning(const ModelInfo& model, const std::vector<std::
   const auto vnni = [&](const std::vector<std::string>& flags) {
     return has(flags, "avx512_vnni") || has(flags, "avx_vnni");
   };
+  // Where the export checked the file itself, that answer is exact: a model that cannot saturate
+  // (u8 x u8, s8 x s8, 7-bit weights) computes the same integers everywhere; one that can is wrong
+  // only on x86 without VNNI.
+  if (const auto saturates = model.manifest->saturates_without_vnni) {
+    const bool x86_host = has(host_isa, "avx2") || has(host_isa, "avx512f");
+    if (!*saturates || !x86_host || vnni(host_isa)) return {};
+    return "warning: " + model.name +
+           " has 8-bit convolutions that saturate on x86 without VNNI, as this CPU is "
+           "(validated on '" +
+           model.manifest->validated_on->cpu +
+           "'): its answers may be wrong here; re-export "
+           "it with --target-isa host or portable";
+  }
   std::string differences;
   if (vnni(validated) != vnni(host_isa)) differences += vnni(host_isa) ? " +vnni" : " -vnni";
   for (const char* flag : {"avx512f", "avx2", "asimddp", "i8mm"}) {

@@ -36,6 +36,9 @@ struct ModelManifest {
   std::optional<ParityRecord> parity;
   std::optional<ValidatedOn> validated_on;
   std::optional<AccuracyRecord> accuracy;
+  // From the export's own check of the written file (quantization.saturates_without_vnni): whether its
+  // integer convolutions can saturate on x86 without VNNI. Absent for older and third-party models.
+  std::optional<bool> saturates_without_vnni;
 };
 
 // Model state: what every task instance of one model shares.
