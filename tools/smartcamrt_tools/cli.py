@@ -173,7 +173,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     ref = commands.add_parser("ref-run", help="run the Python reference loop and write a run folder")
     ref.add_argument("--model", required=True, help="ONNX model file")
-    ref.add_argument("--source", required=True, help="video file, image file, image folder or camera index")
+    ref.add_argument(
+        "--source",
+        required=True,
+        help="video file, image file, image folder or camera index; for a text model a .txt/.tsv file "
+        "or - (stdin)",
+    )
     ref.add_argument("--frames", type=_positive_int, default=None, help="stop after N source frames")
     ref.add_argument("--out", default=None, help="run folder (default runs/<run_id>)")
     ref.add_argument(

@@ -25,6 +25,7 @@ from .run_folder import (
 from .sources import open_source
 from .stop import StopRequest
 from .summary import RunTally, build_summary
+from .text_loop import is_text_model, run_text_reference
 
 RUNTIME = "ort-python"
 TOOL = "smartcamrt-tools ref-run"
@@ -49,7 +50,10 @@ def ms(seconds: float) -> float:
 
 
 def run_reference(options: RefRunOptions, log: Callable[[str], None] = print) -> Path:
-    """Run the loop; returns the run folder (frames.csv, detections.jsonl, summary.json, annotated)."""
+    """Run the loop; returns the run folder (frames.csv, detections.jsonl, summary.json, annotated).
+    A text model (manifest task ``text-classification``) runs the text loop instead (:mod:`.text_loop`)."""
+    if is_text_model(options.model):
+        return run_text_reference(options, log)
     sampler = ResourceSampler()
     detector = open_detector(options.model, options.threads, options.imgsz)
     source = open_source(options.source)
