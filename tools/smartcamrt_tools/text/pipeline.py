@@ -223,7 +223,7 @@ def _trained_model(
             "max_length": MAX_LENGTH,
             "unk_token": "<unk>",
             "pad_token": "<pad>",
-            "pattern": "[a-z0-9']+|[^ \\t\\n\\r\\f\\va-z0-9']",
+            "pattern": "[a-z0-9']+|[^\\sa-z0-9']",
         }
         source = {}
     source["train_data"] = {"path": str(train.path), "sha256": train.sha256, "examples": len(train)}

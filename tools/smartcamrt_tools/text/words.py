@@ -1,20 +1,18 @@
-"""The LSTM's word tokenizer: the one definition the C++ engine's word tokenizer must match id for id.
+r"""The LSTM's word tokenizer: the one definition the C++ engine's word tokenizer must match id for id.
 
 Rules, in order (this module is the reference; ``engine/src/tasks/text`` implements the same):
 
-1. **Lower-case ASCII only**: ``A``-``Z`` become ``a``-``z``; every other character is left as it is
-   (no Unicode case folding, no accent stripping, no normalisation).
-2. **Split** the text into tokens, scanning left to right, one Unicode code point at a time:
+1. **Lower-case** the text with Python's ``str.lower()`` (full Unicode lower-casing, e.g. ``É`` -> ``é``,
+   ``Σ`` -> ``σ``; no accent stripping, no normalisation).
+2. **Split** it with the regular expression :data:`TOKEN_PATTERN`, ``[a-z0-9']+|[^\sa-z0-9']``
+   (``re.findall``, Python's Unicode ``\s``), scanning one code point at a time:
 
    - a maximal run of ``a``-``z``, ``0``-``9`` and the apostrophe ``'`` (U+0027) is one token;
-   - ASCII whitespace (space, ``\\t``, ``\\n``, ``\\r``, ``\\f``, ``\\v``) separates tokens and is dropped;
-   - every other code point is a token by itself (``,`` ``.`` ``-`` ``é`` ``😀`` ... each alone).
-
-   That is the regular expression :data:`TOKEN_PATTERN`, ``[a-z0-9']+|[^ \\t\\n\\r\\f\\va-z0-9']``, over
-   the lower-cased text. Non-ASCII letters are code points of their own: ``café`` -> ``caf``, ``é``.
-   Non-ASCII whitespace (U+00A0, U+2009, ...) is *not* a separator: it is a token (almost always
-   ``<unk>``).
-3. **Look up** each token in the vocabulary file: one token per line, UTF-8, ``\\n``-separated, the line
+   - whitespace as Python's ``str.isspace()`` sees it (ASCII blanks, U+00A0, U+2009, U+3000, U+1C-U+1F,
+     U+85, ...) separates tokens and is dropped;
+   - every other code point is a token by itself (``,`` ``.`` ``-`` ``é`` ``😀`` ... each alone): non-ASCII
+     letters are tokens of their own, ``café`` -> ``caf``, ``é``.
+3. **Look up** each token in the vocabulary file: one token per line, UTF-8, ``\n``-separated, the line
    number (0-based) is the id. Line 0 is ``<pad>`` (:data:`PAD_ID` 0), line 1 ``<unk>`` (:data:`UNK_ID` 1);
    a token not in the file becomes 1.
 4. **Truncate** to the first ``max_length`` ids (no special tokens are added; the manifest's
@@ -40,20 +38,13 @@ PAD_ID = 0
 UNK_ID = 1
 SPECIAL_TOKENS = (PAD_TOKEN, UNK_TOKEN)
 
-# Spelled out instead of \s and a character class flag, so there is nothing to interpret: ASCII whitespace
-# is the separator, [a-z0-9'] runs are words, any other single code point is a token.
-TOKEN_PATTERN = re.compile(r"[a-z0-9']+|[^ \t\n\r\f\va-z0-9']")
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-
-
-def lower_ascii(text: str) -> str:
-    """``A``-``Z`` -> ``a``-``z``; nothing else changes."""
-    return text.translate(_ASCII_LOWER)
+# Python's str patterns are Unicode-aware: \s is every character for which str.isspace() is true.
+TOKEN_PATTERN = re.compile(r"[a-z0-9']+|[^\sa-z0-9']")
 
 
 def split_words(text: str) -> list[str]:
     """The tokens of ``text`` (rules 1 and 2 of the module docstring)."""
-    return TOKEN_PATTERN.findall(lower_ascii(text))
+    return TOKEN_PATTERN.findall(text.lower())
 
 
 class WordVocab:
