@@ -197,7 +197,7 @@ for m in "${models[@]}"; do
   src="$m"
   [[ -f "$src" ]] || src="$home/models/$m"
   [[ -f "$src" ]] || die "model '$m' not found (as a path or in $home/models): export it with
-  smartcamrt export --weights yolov5n.pt --format onnx --imgsz ${m//[^0-9]/} --out $home/models"
+  smartcamrt export --weights yolov5n.pt --format onnx --imgsz $(sed -n 's/.*-\([0-9]\{3\}\)\..*/\1/p' <<<"$m") --out $home/models"
   [[ -f "$src.json" ]] || die "model '$src' has no manifest ($src.json)"
   python3 - "$src" <<'EOF' || die "model '$src': the manifest's sha256 does not match the file"
 import hashlib, json, sys

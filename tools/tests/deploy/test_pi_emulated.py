@@ -1,8 +1,10 @@
 """The Raspberry Pi bundle, run: its aarch64 engine under qemu-aarch64 -cpu cortex-a72
 (scripts/deploy/verify-pi.sh) must give the x86-64 engine's detections on the same input: same frames,
-same classes, boxes within 1 px, scores within 0.01. Also `smartcamrt info` and `smartcamrt profile`
-from the bundle. Skips, saying why, without the bundle, qemu-user-static, the arm64 sysroot or the
-x86-64 build. Emulation is slow (about 10x a native core): the inputs are kept short."""
+same classes, boxes within 1 px, scores within 0.01 (bus.jpg; the first 10 frames of vtest.avi as PNG
+files; the video file itself, through each build's own decoder, with looser bounds). Also
+`smartcamrt info` and `smartcamrt profile` from the bundle. Skips, saying why, without the bundle,
+qemu-user-static, the arm64 sysroot or the x86-64 build. Emulation is slow (one 640 inference: ~15 s
+emulated vs 0.2 s native on this host): the inputs are kept short."""
 
 from __future__ import annotations
 
@@ -120,13 +122,62 @@ def test_bus_image_matches_x86(emulation_ready: Path, x86_engine: Path, assets: 
     assert "aarch64" in json.dumps(summary), "the Pi run's summary must describe an aarch64 host"
 
 
+def _first_frames(video: Path, count: int, folder: Path) -> Path:
+    """The first `count` frames of `video`, decoded once (here, x86-64) and written losslessly (PNG)."""
+    import cv2
+
+    folder.mkdir(parents=True)
+    capture = cv2.VideoCapture(str(video))
+    for i in range(count):
+        ok, frame = capture.read()
+        assert ok, f"{video}: only {i} frames"
+        cv2.imwrite(str(folder / f"{i:03d}.png"), frame)
+    return folder
+
+
 def test_video_frames_match_x86(emulation_ready: Path, x86_engine: Path, assets: Path, tmp_path: Path):
+    """Real video frames, the same pixels on both sides: the engine itself must agree within the tolerances.
+
+    The frames are decoded once and handed over as PNG files, because the video decoders themselves
+    differ: Debian's arm64 FFmpeg decodes vtest.avi (msmpeg4v3) to frames that differ from the amd64
+    decode in ~63% of the pixels, by up to 4 levels (test below)."""
+    frames = _first_frames(assets / "video" / "vtest.avi", VIDEO_FRAMES, tmp_path / "frames")
+    pi_out, x86_out = _run_both(emulation_ready, x86_engine, frames, tmp_path, ["--no-save"])
+    pi, x86 = _detections(pi_out), _detections(x86_out)
+    assert len(pi) == VIDEO_FRAMES, f"{len(pi)} frames processed"
+    assert sum(len(f["detections"]) for f in pi) >= VIDEO_FRAMES, "vtest.avi shows several people per frame"
+    problems = _compare(pi, x86)
+    assert not problems, problems
+
+
+def test_video_file_through_each_decoder(
+    emulation_ready: Path, x86_engine: Path, assets: Path, tmp_path: Path
+):
+    """The video file itself, decoded by each build's own FFmpeg (arm64 vs amd64): frames differ by a few
+    grey levels, so near-threshold detections may come and go and scores move by a few hundredths.
+    What must hold: the same frames, and every confident detection (score >= 0.4) on either side found on
+    the other with the same class, its box within 2 px and its score within 0.05."""
     extra = ["--no-save", "--frames", str(VIDEO_FRAMES)]
     pi_out, x86_out = _run_both(emulation_ready, x86_engine, assets / "video" / "vtest.avi", tmp_path, extra)
     pi, x86 = _detections(pi_out), _detections(x86_out)
-    assert len(pi) == VIDEO_FRAMES, f"{len(pi)} frames processed"
-    assert sum(len(f["detections"]) for f in pi) > 0
-    problems = _compare(pi, x86)
+    assert [f["frame"] for f in pi] == [f["frame"] for f in x86] and len(pi) == VIDEO_FRAMES
+    problems = []
+    for a, b in zip(pi, x86, strict=True):
+        for mine, theirs, side in ((a, b, "Pi"), (b, a, "x86-64")):
+            for det in mine["detections"]:
+                if det["score"] < 0.4:
+                    continue
+                partners = [
+                    d
+                    for d in theirs["detections"]
+                    if d["class_id"] == det["class_id"]
+                    and max(abs(x - y) for x, y in zip(d["box"], det["box"], strict=True)) <= 2.0
+                    and abs(d["score"] - det["score"]) <= 0.05
+                ]
+                if not partners:
+                    problems.append(
+                        f"frame {a['frame']}: {det['class']} {det['score']:.3f} only on the {side} build"
+                    )
     assert not problems, problems
 
 
