@@ -5,7 +5,12 @@ from __future__ import annotations
 import argparse
 
 ARCH_NAMES = ("lstm", "transformer", "lstm-distilled")  # text.pipeline.ARCHS, without importing torch
-FORMAT_NAMES = ("onnx", "onnx-int8")  # text.formats.TEXT_FORMATS (checked against it in the tests)
+FORMAT_NAMES = (
+    "onnx",
+    "onnx-int8",
+    "executorch",
+    "tflite",
+)  # text.formats.TEXT_FORMATS (checked against it in the tests)
 
 
 def _train_text(args: argparse.Namespace) -> None:

@@ -2,10 +2,11 @@
 
 The fields the engine reads: ``task`` (``text-classification``), ``labels``, ``tokenizer`` (kind, vocab file
 beside the model, lower_case, max_length, special tokens), ``inputs`` (tensor names, in the order the
-model takes them), ``input`` (dtype, shape, ``length``: null for a dynamic length, else the fixed length to
-pad to), ``output``; plus the usual ones (format, precision, runtime, file, sha256, files, size_bytes,
-source, tools, parity, validated_on, created) and ``accuracy`` on SST-2 dev. ``files`` lists the artifact
-and the vocabulary: the engine needs both.
+model takes them), ``dynamic_length`` and ``input`` (dtype, shape, ``length``: null for a dynamic length,
+else the fixed length to pad to), ``output`` and ``output_activation`` (``none``: logits); plus the usual
+ones (format, precision, runtime, file, sha256, files, size_bytes, source, tools, parity, validated_on,
+created) and ``accuracy`` on SST-2 dev. ``files`` lists the artifact and the vocabulary: the engine needs
+both.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from ..versions import tool_versions
 from .formats import INPUT_NAMES, OUTPUT_NAME, TextFormat
 
 TASK = "text-classification"
+# Bumped when the fields written here change: train-text then writes the artifact and manifest again
+# (from the cached weights) instead of answering from the cache.
+MANIFEST_VERSION = 2
 
 
 def build_text_manifest(
@@ -57,9 +61,11 @@ def build_text_manifest(
         "labels": task_labels,
         "tokenizer": tokenizer,
         "inputs": list(INPUT_NAMES),
+        "dynamic_length": fmt.static_length is None,
+        "output_activation": "none",  # logits; the engine applies the softmax
         "input": {
             "names": list(INPUT_NAMES),
-            "dtype": "int64",
+            "dtype": fmt.input_dtype,
             "shape": [1, fmt.static_length or "L"],
             "length": fmt.static_length,
         },
@@ -71,6 +77,7 @@ def build_text_manifest(
         "parity": parity,
         "validated_on": host_cpu(),
         "cache_key": cache_key,
+        "manifest_version": MANIFEST_VERSION,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     if export_seconds is not None:
@@ -80,7 +87,8 @@ def build_text_manifest(
 
         manifest["quantization"] = {
             "method": "onnxruntime.quantization.quantize_dynamic",
-            "weights": "int8, per tensor" + (", 7-bit range (reduce_range)" if INT8_REDUCE_RANGE else ""),
+            "weights": "int8, per output channel"
+            + (", 7-bit range (reduce_range)" if INT8_REDUCE_RANGE else ""),
             "activations": "uint8, ranges computed per run (dynamic)",
             "saturates_without_vnni": not INT8_REDUCE_RANGE,
         }

@@ -21,8 +21,10 @@ formats, the artifact when its manifest carries the same key and its files still
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+import random
 import shutil
 import time
 from collections.abc import Callable
@@ -38,7 +40,7 @@ from ..checkpoint import file_sha256
 from ..errors import ParityError, ToolError
 from .data import LABELS, TextSet, load_split
 from .formats import TextFormat, get_text_format
-from .manifest import build_text_manifest, read_text_manifest, write_text_manifest
+from .manifest import MANIFEST_VERSION, build_text_manifest, read_text_manifest, write_text_manifest
 from .models import (
     BiLstmClassifier,
     LstmConfig,
@@ -69,9 +71,21 @@ class ArchSpec:
     train_max_length: int = MAX_LENGTH  # truncation while training
     freeze_word_embeddings: bool = False
     teacher: str | None = None  # arch whose logits are the soft labels
+    augment_copies: int = 0  # distillation: augmented copies per train example, labelled by the teacher
+    augment_mask_prob: float = 0.1  # per word: replaced by [MASK] (teacher) / <unk> (student)
+    augment_ngram_prob: float = 0.25  # per copy: cut to a random n-gram, n in 1..5
 
     def key_fields(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if k != "stem"}
+        """The recipe as the cache key sees it: every field but the file stem; fields added after the
+        first recipes are left out while they hold their default, so adding one keeps existing keys."""
+        fields = {k: v for k, v in asdict(self).items() if k != "stem"}
+        for name in _LATER_FIELDS:
+            if fields[name] == self.__dataclass_fields__[name].default:
+                del fields[name]
+        return fields
+
+
+_LATER_FIELDS = ("augment_copies", "augment_mask_prob", "augment_ngram_prob")
 
 
 _LSTM_MODEL = {"embedding_dim": 256, "hidden_size": 192, "dropout": 0.5}
@@ -100,6 +114,7 @@ ARCHS: dict[str, ArchSpec] = {
         FitConfig(**{**asdict(_LSTM_FIT), "temperature": 2.0, "hard_weight": 0.5}),
         _LSTM_MODEL,
         teacher="transformer",
+        augment_copies=1,
     ),
 }
 
@@ -172,6 +187,8 @@ def train_text(
 def _cached_artifact(artifact: Path, key: str) -> bool:
     manifest = read_text_manifest(artifact)
     if not manifest or manifest.get("cache_key") != key or not manifest.get("parity", {}).get("passed"):
+        return False
+    if manifest.get("manifest_version") != MANIFEST_VERSION:
         return False
     for entry in manifest.get("files", []):
         path = artifact.parent / entry["file"]
@@ -289,8 +306,16 @@ def _train(
     sequences, labels = [sequences[i] for i in keep], [labels[i] for i in keep]
 
     soft = None
+    augmented = 0
     if spec.teacher is not None:
-        soft = _teacher_logits(spec.teacher, train, out, log)[[indices[i] for i in keep]]
+        soft = _teacher_logits(spec.teacher, train.sentences, "train", out, log)[[indices[i] for i in keep]]
+        if spec.augment_copies:
+            teacher_texts, student_ids = augment(sentences, spec, encode)
+            extra = _teacher_logits(spec.teacher, teacher_texts, "augmented", out, log)
+            sequences = sequences + student_ids
+            labels = labels + extra.argmax(axis=1).tolist()  # no gold label: the teacher's decides
+            soft = np.concatenate([soft, extra])
+            augmented = len(student_ids)
     torch.manual_seed(spec.fit.seed)
     if spec.arch == "transformer":
         model = load_pretrained_bert(minilm_dir(), seed=spec.fit.seed)
@@ -326,6 +351,7 @@ def _train(
     }
     if spec.teacher is not None:
         training["teacher"] = f"{ARCHS[spec.teacher].stem} (fp32 PyTorch logits on every train example)"
+        training["augmented_examples"] = augmented
     return model.eval(), training
 
 
@@ -333,27 +359,54 @@ def _vocab_size(out: Path, spec: ArchSpec) -> int:
     return len(WordVocab.read(out / f"{spec.stem}.vocab.txt"))
 
 
-def _teacher_logits(teacher_arch: str, train: TextSet, out: Path, log) -> np.ndarray:
-    """The teacher's logits on every train example, computed once and kept beside its weights."""
+def augment(
+    sentences: list[str], spec: ArchSpec, encode: Callable[[str], list[int]]
+) -> tuple[list[str], list[list[int]]]:
+    """Transfer-set augmentation after Tang et al. (2019), simplified: ``augment_copies`` copies of each
+    sentence (words as SST-2 spaces them), each word masked with ``augment_mask_prob`` -- ``[MASK]`` for
+    the teacher, ``<unk>`` for the student -- and the copy cut to a random n-gram (n 1..5) with
+    ``augment_ngram_prob``. Returns (teacher texts, student ids); seeded by the recipe's seed."""
+    from .words import UNK_ID
+
+    rng = random.Random(spec.fit.seed + 1)
+    teacher_texts, student_ids = [], []
+    for sentence in sentences:
+        words = sentence.split()
+        if not words:
+            continue
+        for _ in range(spec.augment_copies):
+            masked = [None if rng.random() < spec.augment_mask_prob else w for w in words]
+            if len(masked) > 1 and rng.random() < spec.augment_ngram_prob:
+                n = rng.randint(1, min(5, len(masked) - 1))
+                start = rng.randint(0, len(masked) - n)
+                masked = masked[start : start + n]
+            teacher_texts.append(" ".join("[MASK]" if w is None else w for w in masked))
+            ids = [i for w in masked for i in ([UNK_ID] if w is None else encode(w))]
+            student_ids.append(ids[: spec.train_max_length] or [UNK_ID])
+    return teacher_texts, student_ids
+
+
+def _teacher_logits(teacher_arch: str, texts: list[str], name: str, out: Path, log) -> np.ndarray:
+    """The teacher's fp32 PyTorch logits on ``texts``, computed once and kept beside its weights
+    (``<teacher>.<name>-logits.npy``, keyed by the weights' and the texts' hashes)."""
     teacher_artifact = train_text(teacher_arch, out, "onnx", log, threads=None)  # built or cached, gated
     spec = ARCHS[teacher_arch]
     weights = out / f"{spec.stem}.safetensors"
-    weights_sha = file_sha256(weights)
-    cache = out / f"{spec.stem}.train-logits.npy"
+    key = {
+        "weights_sha256": file_sha256(weights),
+        "texts_sha256": hashlib.sha256("\n".join(texts).encode()).hexdigest(),
+    }
+    cache = out / f"{spec.stem}.{name}-logits.npy"
     record = cache.with_suffix(".json")
-    if cache.is_file() and record.is_file():
-        meta = json.loads(record.read_text())
-        if meta.get("weights_sha256") == weights_sha and meta.get("train_sha256") == train.sha256:
-            log(f"teacher logits: {cache.name} up to date")
-            return np.load(cache, allow_pickle=False)
-    log(f"teacher logits: {teacher_artifact.name}'s PyTorch weights on {len(train)} train examples")
+    if cache.is_file() and record.is_file() and json.loads(record.read_text()) == key:
+        log(f"teacher logits: {cache.name} up to date")
+        return np.load(cache, allow_pickle=False)
+    log(f"teacher logits: {teacher_artifact.name}'s PyTorch weights on {len(texts)} {name} texts")
     model = load_weights(weights)
     tokenizer = WordPieceTokenizer(minilm_dir() / "tokenizer.json", MAX_LENGTH)
-    logits = predict_logits(
-        model, tokenizer.encode_batch(train.sentences), batch_size=128, progress_label="teacher"
-    )
+    logits = predict_logits(model, tokenizer.encode_batch(texts), batch_size=128, progress_label="teacher")
     np.save(cache, logits, allow_pickle=False)
-    record.write_text(json.dumps({"weights_sha256": weights_sha, "train_sha256": train.sha256}) + "\n")
+    record.write_text(json.dumps(key) + "\n")
     return logits
 
 
@@ -372,11 +425,13 @@ def export_text_model(
     from .formats import TextExportRequest
 
     started = time.perf_counter()
-    fmt.export(TextExportRequest(trained.model, artifact, fmt.static_length))
+    length = fmt.export(TextExportRequest(trained.model, artifact, fmt.static_length))
     export_seconds = time.perf_counter() - started
+    if length != fmt.static_length:
+        fmt = dataclasses.replace(fmt, static_length=length)  # what the artifact takes, for runner + manifest
     sequences = [trained.encode(s) for s in dev.sentences]
     reference = predict_logits(trained.model, sequences)
-    runner = fmt.open_runner(artifact, fmt.static_length)
+    runner = fmt.open_runner(artifact, fmt.static_length)  # pads to a fixed length where there is one
     parity, candidate = check_text_parity(reference, runner, sequences, fmt.tolerance)
     log(describe_parity(parity))
     measured = {
@@ -384,7 +439,8 @@ def export_text_model(
         "dataset": "sst2-dev",
         "examples": len(dev),
         "pytorch_fp32": round(accuracy(reference, dev.labels), 5),
-        "measured_with": f"{fmt.runtime} (Python), batch 1, each text at its own length",
+        "measured_with": f"{fmt.runtime} (Python), batch 1, "
+        + ("each text at its own length" if fmt.static_length is None else f"padded to {fmt.static_length}"),
     }
     log(
         f"SST-2 dev accuracy: {measured['accuracy']:.4f} ({fmt.name}), "

@@ -141,6 +141,7 @@ def test_export_text_model_writes_the_manifest(tmp_path):
     assert manifest["labels"] == ["negative", "positive"]
     assert manifest["inputs"] == ["input_ids", "attention_mask"]
     assert manifest["input"]["length"] is None and manifest["input"]["dtype"] == "int64"
+    assert manifest["dynamic_length"] is True and manifest["output_activation"] == "none"
     assert manifest["output"] == {"name": "logits", "dtype": "float32", "shape": [1, 2], "kind": "logits"}
     assert manifest["tokenizer"]["vocab"] == "tiny.vocab.txt" and manifest["tokenizer"]["kind"] == "words"
     assert (manifest["format"], manifest["precision"], manifest["runtime"]) == ("onnx", "fp32", "ort")
@@ -190,3 +191,49 @@ def test_lstm_exports_stay_dynamic_in_one_process(tmp_path):
         graph = onnx.load(str(artifact)).graph
         assert graph.input[0].type.tensor_type.shape.dim[1].dim_param
         assert sum(node.op_type == "LSTM" for node in graph.node) == 2
+
+
+@pytest.mark.parametrize(
+    "builder,vocab_size,length",
+    [(tiny_lstm, 50, 16), (tiny_bert, 120, None)],
+    ids=["lstm-fixed", "bert-dynamic"],
+)
+def test_executorch_row(builder, vocab_size, length, tmp_path):
+    """The BERT keeps a dynamic length in ExecuTorch; the LSTM cannot (torch 2.13 unrolls aten.lstm over the
+    time steps) and takes a fixed one (16 here to keep the test short; 128 in real exports)."""
+    model = builder()
+    fmt = get_text_format("executorch")
+    artifact = tmp_path / "m.pte"
+    used = fmt.export(TextExportRequest(model, artifact, length))
+    assert used == length
+    sequences = [s[:16] for s in _sequences(vocab_size)]
+    record, _ = check_text_parity(
+        predict_logits(model, sequences), fmt.open_runner(artifact, used), sequences, fmt.tolerance
+    )
+    assert record["passed"], record
+
+
+def test_executorch_lstm_falls_back_to_a_fixed_length(tmp_path, monkeypatch):
+    from smartcamrt_tools.text import formats
+
+    monkeypatch.setattr(formats, "EXECUTORCH_MAX_LENGTH", 12)
+    assert formats.export_text_executorch(TextExportRequest(tiny_lstm(), tmp_path / "m.pte")) == 12
+
+
+@pytest.mark.parametrize("builder,vocab_size", [(tiny_lstm, 50), (tiny_bert, 120)], ids=["lstm", "bert"])
+def test_tflite_row(builder, vocab_size, tmp_path):
+    model = builder()
+    fmt = get_text_format("tflite")
+    artifact = tmp_path / "m.tflite"
+    assert fmt.export(TextExportRequest(model, artifact, static_length=16)) == 16
+    from ai_edge_litert.interpreter import Interpreter
+
+    names = sorted(d["name"] for d in Interpreter(model_path=str(artifact)).get_input_details())
+    assert names == ["serving_default_attention_mask:0", "serving_default_input_ids:0"] or all(
+        any(role in n for n in names) for role in ("input_ids", "attention_mask")
+    )
+    sequences = [s[:16] for s in _sequences(vocab_size)]
+    record, _ = check_text_parity(
+        predict_logits(model, sequences), fmt.open_runner(artifact, 16), sequences, fmt.tolerance
+    )
+    assert record["passed"], record

@@ -100,3 +100,23 @@ def test_unknown_arch_is_one_line(capsys):
 
 def _must_not_run(*_args, **_kwargs):
     raise AssertionError("the cache should have answered")
+
+
+def test_augment_for_distillation():
+    from smartcamrt_tools.text.words import UNK_ID
+
+    spec = dataclasses.replace(
+        pipeline.ARCHS["lstm-distilled"], augment_copies=3, augment_mask_prob=0.5, augment_ngram_prob=0.5
+    )
+    vocab = WordVocab.build(["a charming and often affecting journey ."])
+    encode = lambda word: vocab.encode(word, 128)  # noqa: E731
+    sentences = ["a charming and often affecting journey .", "bleak", ""]
+    teacher, student = pipeline.augment(sentences, spec, encode)
+    assert len(teacher) == len(student) == 6  # 3 copies of each non-empty sentence
+    assert (teacher, student) == pipeline.augment(sentences, spec, encode)  # seeded
+    for text, ids in zip(teacher, student, strict=True):
+        words = text.split()
+        assert len(words) == len(ids) and 1 <= len(words) <= 7
+        for word, token in zip(words, ids, strict=True):
+            assert (word == "[MASK]") <= (token == UNK_ID)
+    assert any("[MASK]" in text for text in teacher)
