@@ -2,6 +2,7 @@
 // cached profile (measured first when there is none, saying so).
 #include <cstdio>
 
+#include "smartcamrt/backends/backend.hpp"
 #include "smartcamrt/core/error.hpp"
 #include "smartcamrt/optimizer/controller.hpp"
 #include "smartcamrt/optimizer/profile.hpp"
@@ -47,7 +48,11 @@ std::unique_ptr<AdaptiveController> AdaptiveController::Create(const AdaptConfig
   }
   PolicyParams params;
   params.slo_ms = adapt.slo_ms;
-  return std::make_unique<AdaptiveController>(std::move(steps), params, start_model, start_runtime, start_threads);
+  // The runtime the start model really runs on: with none named, the one its file suffix picks (a
+  // 640 ONNX model on ORT is another rung than the same file on OpenVINO).
+  const std::string runtime =
+      start_runtime.empty() ? BackendRegistry::instance().for_model(start_model).name() : start_runtime;
+  return std::make_unique<AdaptiveController>(std::move(steps), params, start_model, runtime, start_threads);
 }
 
 }  // namespace smartcamrt

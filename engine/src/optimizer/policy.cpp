@@ -71,6 +71,15 @@ Window summarize_window(const Observation& obs, double slo_ms) {
   return w;
 }
 
+// The window's median lags a load that started within it (it crosses when half the window is slow);
+// once the slowness is known to be systemic, the newest half tells its level.
+void raise_slowdown_from_newest_half(PolicyState& state, const Observation& obs, const Window& w, const Rung& running) {
+  if (w.answered == 0) return;
+  std::vector<double> newest(obs.e2e_ms.end() - static_cast<std::ptrdiff_t>((w.answered + 1) / 2), obs.e2e_ms.end());
+  std::sort(newest.begin(), newest.end());
+  state.slowdown = std::max(state.slowdown, percentile_sorted(newest, 0.50) / running.p50_ms);
+}
+
 // Fast attack, slow release: see PolicyState::slowdown.
 void update_slowdown(PolicyState& state, double sample, double now_s, const PolicyParams& params) {
   if (!state.slowdown_at_s || sample >= state.slowdown) {
@@ -228,13 +237,24 @@ Decision decide(const std::vector<Rung>& ladder, const Observation& obs, const P
   }
 
   // 4. Probation: the first broken window after a step up sends the stream back, cooldown or not
-  // (the policy chose to take the risk; leaving it in place costs misses), and doubles the hold.
+  // (the policy chose to take the risk; leaving it in place costs misses), and doubles the hold. Back
+  // to where the probe came from, or lighter still when the slowdown seen now says that rung would not
+  // fit either (the load that broke the probe may have risen for every rung: measured, a probe that
+  // met the start of a load went back to a rung that broke too, and the step further down then waited
+  // for the cooldown and a new window).
   if (state.probe_from) {
     if (broken) {
-      const size_t back = *state.probe_from;
+      const size_t origin = *state.probe_from;
       state.probe_from.reset();
       state.up_entered_s.reset();
       back_off(state, params);
+      raise_slowdown_from_newest_half(state, obs, w, running);
+      size_t back = origin;
+      for (size_t r = origin; r < ladder.size(); ++r) {
+        if (!usable(state, r, now, params)) continue;
+        back = r;
+        if (predicted(r) <= budget) break;
+      }
       return request(state, Decision::Action::kRevert, cur, back,
                      "adapt:revert " + figures + ">" + fixed(slo, 0) + context() + " on " + running.id + " -> " +
                          ladder[back].id + " (hold " + fixed(state.up_hold_s(params), 0) + "s)");
@@ -255,12 +275,7 @@ Decision decide(const std::vector<Rung>& ladder, const Observation& obs, const P
     // The whole window's median lags a load that started within it (it crosses when half the window
     // is slow); now that the slowness is known to be systemic, the newest half tells its level, so
     // the first step down goes far enough instead of needing a second one after the cooldown.
-    if (w.answered > 0) {
-      std::vector<double> newest(obs.e2e_ms.end() - static_cast<std::ptrdiff_t>((w.answered + 1) / 2),
-                                 obs.e2e_ms.end());
-      std::sort(newest.begin(), newest.end());
-      state.slowdown = std::max(state.slowdown, percentile_sorted(newest, 0.50) / running.p50_ms);
-    }
+    raise_slowdown_from_newest_half(state, obs, w, running);
     std::optional<size_t> target;
     size_t lightest = *first;
     for (size_t r = *first; r < ladder.size(); ++r) {

@@ -229,6 +229,29 @@ TEST(Policy, AFailedProbeGoesBackAndBacksOff) {
   EXPECT_EQ(sim.rung, 2u);
 }
 
+// A probe that meets a load rising for every rung: going back to where the probe came from would break
+// too (and the next step down would wait for the cooldown and a new window), so the revert goes as far
+// down as the slowdown seen on the probe says. Seen in a real stress run: 512 probed as 3 busy cores
+// arrived, the revert to 416 broke as well, and 320 came 2.7 s later.
+TEST(Policy, ARevertGoesPastTheProbesOriginWhenEveryRungSlowedDown) {
+  Sim sim;
+  sim.slowdown = [&sim](double t, size_t) {
+    const bool probed = std::any_of(sim.switches.begin(), sim.switches.end(),
+                                    [](const Switch& s) { return s.decision.action == Action::kUp; });
+    return t < 10 ? 4.0 : probed ? 6.5 : 1.0;  // at x6.5: 416 predicts 110 > 80, 320 predicts 74
+  };
+  sim.run_until(40);
+  const auto revert = std::find_if(sim.switches.begin(), sim.switches.end(),
+                                   [](const Switch& s) { return s.decision.action == Action::kRevert; });
+  ASSERT_NE(revert, sim.switches.end()) << trace(sim);
+  const auto up = std::prev(revert);
+  EXPECT_EQ(up->decision.action, Action::kUp) << trace(sim);
+  EXPECT_EQ(up->decision.target, 1u) << "from 416 to 512: " << trace(sim);
+  EXPECT_EQ(revert->decision.target, 3u) << "past 416 to 320: " << trace(sim);
+  EXPECT_NE(revert->decision.reason.find("-> 320"), std::string::npos) << revert->decision.reason;
+  EXPECT_EQ(sim.rung, 3u) << "and it stays there while the load lasts: " << trace(sim);
+}
+
 TEST(Policy, ASecondStepDownWaitsForTheCooldown) {
   Sim sim;
   sim.params.min_window = 10;
