@@ -72,8 +72,10 @@ set(ENV{PKG_CONFIG_LIBDIR}
   "${SMARTCAMRT_AARCH64_SYSROOT}/usr/lib/aarch64-linux-gnu/pkgconfig:${SMARTCAMRT_AARCH64_SYSROOT}/usr/share/pkgconfig")
 set(ENV{PKG_CONFIG_SYSROOT_DIR} "${SMARTCAMRT_AARCH64_SYSROOT}")
 
-# Tests and helper programs built for aarch64 run under qemu (Debian's qemu-user-static).
+# Tests and helper programs built for aarch64 run under qemu (Debian's qemu-user-static) through
+# scripts/deploy/qemu-aarch64.sh: -cpu cortex-a72, the sysroot as the loader's prefix, and a Pi 4
+# /proc/cpuinfo (with the host's x86 one, ONNX Runtime's cpuinfo crashes at load under QEMU 7.2).
 find_program(SMARTCAMRT_QEMU_AARCH64 NAMES qemu-aarch64-static qemu-aarch64)
 if(SMARTCAMRT_QEMU_AARCH64)
-  set(CMAKE_CROSSCOMPILING_EMULATOR "${SMARTCAMRT_QEMU_AARCH64};-cpu;cortex-a72;-L;${SMARTCAMRT_AARCH64_SYSROOT}")
+  set(CMAKE_CROSSCOMPILING_EMULATOR "env;SMARTCAMRT_AARCH64_SYSROOT=${SMARTCAMRT_AARCH64_SYSROOT};QEMU_AARCH64=${SMARTCAMRT_QEMU_AARCH64};${_smartcamrt_repo}/scripts/deploy/qemu-aarch64.sh")
 endif()

@@ -12,12 +12,8 @@
 #   QEMU_CPU                    the emulated CPU (default cortex-a72)
 #   QEMU_PI_KEEP=1              keep the temporary folder (printed)
 #
-# The emulator's -L prefix is a temporary folder whose lib/ and usr/ point into the sysroot, plus a
-# /proc/cpuinfo like a Raspberry Pi 4's (Cortex-A72 = implementer 0x41, part 0xd08; one entry per
-# host CPU, because /sys/devices/system/cpu still comes from the host). Why: QEMU 7.2 (Debian 12)
-# passes the host's x86 /proc/cpuinfo through to the guest, and the cpuinfo library inside ONNX
-# Runtime/XNNPACK then crashes while initialising (SIGSEGV at a NULL address, before main). Files that
-# are not in the prefix (the source video, the output folder) are the host's own.
+# The emulation itself (sysroot as -L prefix, a Pi 4 /proc/cpuinfo, and why) is scripts/deploy/qemu-aarch64.sh;
+# QEMU_CPU=cortex-a76 emulates a Pi 5's CPU instead.
 #
 # Everything measured this way is emulation: timings are not Raspberry Pi figures.
 set -euo pipefail
@@ -52,23 +48,6 @@ else
 fi
 [[ -x "$bundle_dir/bin/smartcamrt" ]] || { echo "qemu-pi: $bundle_dir has no bin/smartcamrt" >&2; exit 2; }
 
-# The emulator's view of the system.
-root="$work/root"
-mkdir -p "$root/proc"
-ln -s "$sysroot/lib" "$root/lib"
-ln -s "$sysroot/usr" "$root/usr"
-cpus="$(nproc --all)"
-{
-  for ((i = 0; i < cpus; i++)); do
-    printf 'processor\t: %d\nBogoMIPS\t: 108.00\nFeatures\t: fp asimd evtstrm crc32 cpuid\n' "$i"
-    printf 'CPU implementer\t: 0x41\nCPU architecture: 8\nCPU variant\t: 0x0\nCPU part\t: 0xd08\nCPU revision\t: 3\n\n'
-  done
-  printf 'Hardware\t: BCM2835\nRevision\t: c03114\nModel\t\t: Raspberry Pi 4 Model B (emulated: qemu-aarch64 -cpu %s)\n' \
-    "${QEMU_CPU:-cortex-a72}"
-} >"$root/proc/cpuinfo"
-
-# The guest must not see the host's loader settings. Not exec: the temporary folder goes afterwards.
-rc=0
-env -u LD_LIBRARY_PATH -u LD_PRELOAD \
-  "$qemu" -cpu "${QEMU_CPU:-cortex-a72}" -L "$root" "$bundle_dir/bin/smartcamrt" "$@" || rc=$?
-exit "$rc"
+exec_rc=0
+bash "$repo/scripts/deploy/qemu-aarch64.sh" "$bundle_dir/bin/smartcamrt" "$@" || exec_rc=$?
+exit "$exec_rc"
