@@ -275,6 +275,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_text_commands(commands)
 
+    from .compression.cli import add_compress_commands  # compress prune|distill (docs/compression.md)
+
+    add_compress_commands(commands)
+
     version = commands.add_parser("version", help="print the version")
     version.set_defaults(handler=_version)
     return parser
