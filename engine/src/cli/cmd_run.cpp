@@ -59,6 +59,9 @@ int run_command(int argc, char** argv) {
                  "inject CPU load over time with the engine's own generator: TIME:BUSY_CORES,... with units, e.g. "
                  "0s:0,20s:2,50s:0");
   app.add_option("--metrics-host", config.metrics_host, "address the metrics endpoint binds")->capture_default_str();
+  app.add_option("--serve", config.serve,
+                 "live web view on [ADDR:]PORT (127.0.0.1 unless ADDR is given; 0 = any free port): the annotated "
+                 "stream (MJPEG), live figures, /stats.json, /metrics");
 
   return run_guarded(app, argc, argv, [&] {
     config.save_annotated = !no_save;

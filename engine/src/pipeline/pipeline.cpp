@@ -14,6 +14,7 @@
 #include "smartcamrt/core/error.hpp"
 #include "smartcamrt/pipeline/load_generator.hpp"
 #include "smartcamrt/pipeline/stop_signal.hpp"
+#include "smartcamrt/serve/live_view.hpp"
 #include "smartcamrt/telemetry/metrics_server.hpp"
 #include "stream.hpp"
 
@@ -40,6 +41,7 @@ void check_config(const RunConfig& config) {
   if (config.adapt.enabled && !(config.adapt.slo_ms > 0))
     throw Error("--adapt needs --slo-ms MS (the latency objective)");
   if (config.adapt.slo_ms < 0) throw Error("--slo-ms " + std::to_string(config.adapt.slo_ms) + ": must be > 0");
+  if (!config.serve.empty()) parse_serve_address(config.serve);  // a bad --serve fails before anything loads
 }
 
 // The run's summary.json when it has several streams: each stream's figures side by side and the totals.
@@ -119,12 +121,21 @@ RunReport run_pipeline(const RunConfig& config) {
   shared.status = &status;
   shared.host = read_host_info();
   shared.fallback_available = controller != nullptr;
+  // The live view listens before the streams load (a taken port fails fast); it fills in as frames come.
+  std::unique_ptr<LiveView> live_view;
+  if (!config.serve.empty()) {
+    live_view =
+        start_live_view(config.serve, {report.run_id, config.sources, config.adapt.slo_ms, controller != nullptr},
+                        metrics, shared.sampler);
+    if (config.on_serve) config.on_serve(live_view->url());
+  }
 
   std::vector<std::unique_ptr<Stream>> streams;
   for (size_t i = 0; i < config.sources.size(); ++i) {
     const std::string dir =
         several ? (fs::path(report.out_dir) / ("stream" + std::to_string(i))).string() : report.out_dir;
     shared.status = i == 0 ? &status : nullptr;  // one status line: the first stream's
+    shared.view = live_view ? &live_view->feed(i) : nullptr;
     streams.push_back(std::make_unique<Stream>(static_cast<int>(i), config.sources[i], dir, shared));
   }
   const ModelInfo& first = streams.front()->context().model;
@@ -174,10 +185,14 @@ RunReport run_pipeline(const RunConfig& config) {
     if (control->stop_requested()) {
       for (auto& stream : streams) stream->request_stop();
     }
-    if (controller) controller->tick();
+    if (controller) {
+      controller->tick();
+      if (live_view) live_view->note_decisions(*controller);
+    }
   }
   for (std::thread& thread : threads) thread.join();
   const auto end = Clock::now();
+  live_view.reset();  // the run is over: the viewers' streams end and the server stops
   load_generator.stop();
   if (shared.sampler) sampler.stop();
   status.finish();

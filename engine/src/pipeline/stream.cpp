@@ -193,6 +193,7 @@ void Stream::run() {
       if (auto item = results.pop(kPollInterval)) {
         const auto begin = Clock::now();
         outputs_->write(*item);
+        if (shared_.view) shared_.view->publish(item->record, item->item.image);  // the annotated image, if kept
         if (shared_.trace) shared_.trace->span(TraceLane::kSinks, "sinks", begin, Clock::now(), item->record.frame);
       }
     }
@@ -300,7 +301,10 @@ void Stream::run() {
       fps_window.tick(t_done);
       if (shared_.metrics) shared_.metrics->set_fps(fps_window.per_second());
       done.result = std::move(result);
-      if (config.save_annotated) done.item.image = std::move(item->frame.image);
+      // The sink draws on the image when there is one: for the annotated output, or for a live viewer.
+      if (config.save_annotated || (shared_.view && shared_.view->wants_image())) {
+        done.item.image = std::move(item->frame.image);
+      }
       if (images) done.item.name = item->frame.name;
       results.push(std::move(done));
     }

@@ -20,6 +20,7 @@
 #include "smartcamrt/optimizer/controller.hpp"
 #include "smartcamrt/optimizer/model_switcher.hpp"
 #include "smartcamrt/pipeline/pipeline.hpp"
+#include "smartcamrt/serve/stream_feed.hpp"
 #include "smartcamrt/sources/source.hpp"
 #include "smartcamrt/tasks/task.hpp"
 #include "smartcamrt/telemetry/live_status.hpp"
@@ -38,6 +39,7 @@ struct StreamShared {
   PipelineMetrics* metrics = nullptr;
   TraceWriter* trace = nullptr;  // null when tracing is off
   LiveStatus* status = nullptr;  // null for every stream but the one that shows the status line
+  StreamFeed* view = nullptr;    // this stream's feed of the live web view (--serve); null when off
   HostInfo host;
   // Whether a task failure may wait for the controller's fallback (adaptation on) or ends the run.
   bool fallback_available = false;

@@ -4,6 +4,7 @@
 // one reads the source, one runs the task, one writes the sinks; the resource sampler, the control
 // file watcher and (with adaptation) the controller run beside them on the caller's thread.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,6 +28,10 @@ struct RunConfig {
   std::string trace_path;       // Chrome trace-event JSON; empty = off
   int metrics_port = -1;        // Prometheus endpoint; -1 = off, 0 = any free port
   std::string metrics_host = "127.0.0.1";
+  // Live web view (serve/live_view.hpp): "[ADDR:]PORT", loopback unless ADDR is given; empty = off.
+  std::string serve;
+  // Called with the view's URL once it listens (a caller that asked for port 0 learns the port).
+  std::function<void(const std::string& url)> on_serve;
   // Switch model/runtime or stop while the run goes on: through this object (library API) and/or
   // a control file (see control_file.hpp). Either may be left empty. A switch applies to every stream.
   std::shared_ptr<RunControl> control;

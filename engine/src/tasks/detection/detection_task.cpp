@@ -54,8 +54,11 @@ class DetectionSink : public ResultSink {
     const std::string line = detections_json_line(record, detections, labels_);
     std::fprintf(jsonl_, "%s\n", line.c_str());
     std::fflush(jsonl_);  // a killed run keeps every line written so far
-    if (!save_annotated_ || item.image.empty()) return;
+    // The stream hands the image over only when someone wants it drawn: the annotated output, or a
+    // live viewer (--serve) even with --no-save.
+    if (item.image.empty()) return;
     draw_detections(item.image, detections, labels_);
+    if (!save_annotated_) return;
     if (!annotated_dir_.empty()) {
       const std::string name = item.name.empty() ? std::to_string(record.frame) + ".jpg" : item.name;
       cv::imwrite((fs::path(annotated_dir_) / name).string(), item.image);
