@@ -11,6 +11,7 @@
 
 #include "smartcamrt/core/clock.hpp"
 #include "smartcamrt/core/error.hpp"
+#include "smartcamrt/sources/text_source.hpp"
 
 namespace fs = std::filesystem;
 
@@ -23,6 +24,7 @@ const char* source_kind_name(SourceKind kind) {
     case SourceKind::kImageFolder: return "images";
     case SourceKind::kCamera: return "camera";
     case SourceKind::kStream: return "stream";
+    case SourceKind::kText: return "text";
   }
   return "unknown";
 }
@@ -169,6 +171,7 @@ std::unique_ptr<FrameSource> open_source(const std::string& spec) {
   // OpenCV's own warnings would add lines to our one-line errors.
   cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
   if (spec.empty()) throw Error("--source: no source given");
+  if (spec == "-") return open_text_source(spec);
   if (is_all_digits(spec) || spec.rfind("/dev/video", 0) == 0) {
     return std::make_unique<CaptureSource>(spec, SourceKind::kCamera);
   }
@@ -187,6 +190,7 @@ std::unique_ptr<FrameSource> open_source(const std::string& spec) {
     return std::make_unique<ImageSource>(spec, std::move(files), SourceKind::kImageFolder);
   }
   if (fs::file_size(path, ec) == 0) throw Error("source '" + spec + "': file is empty");
+  if (is_text_file(path.string())) return open_text_source(spec);
   if (is_image_file(path)) return std::make_unique<ImageSource>(spec, std::vector<fs::path>{path}, SourceKind::kImage);
   return std::make_unique<CaptureSource>(spec, SourceKind::kVideo);
 }

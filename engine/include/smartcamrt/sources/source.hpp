@@ -1,7 +1,8 @@
 #pragma once
-// Frame sources: a video file, an image, a folder of images, a camera (index or /dev/videoN), or a
-// network stream (rtsp/http URL). open_source() picks the kind from the spec and throws Error with a
-// one-line message when the source cannot be opened or yields no frame.
+// Item sources: a video file, an image, a folder of images, a camera (index or /dev/videoN), a
+// network stream (rtsp/http URL), or texts (a .txt or .tsv file, or "-" for standard input; see
+// text_source.hpp). open_source() picks the kind from the spec and throws Error with a one-line
+// message when the source cannot be opened or yields no item.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -10,7 +11,7 @@
 
 namespace smartcamrt {
 
-enum class SourceKind { kVideo, kImage, kImageFolder, kCamera, kStream };
+enum class SourceKind { kVideo, kImage, kImageFolder, kCamera, kStream, kText };
 const char* source_kind_name(SourceKind kind);
 
 struct SourceInfo {
@@ -23,8 +24,9 @@ struct SourceInfo {
 };
 
 struct Frame {
-  cv::Mat image;      // BGR, 8-bit
-  int64_t index = 0;  // 0-based position in the source
+  cv::Mat image;      // BGR, 8-bit; empty for a text
+  std::string text;   // UTF-8, for text sources; empty for frames
+  int64_t index = 0;  // 0-based position in the source (for texts: the line, or the .tsv data row)
   std::string name;   // file name for image sources, empty otherwise
   // Decode time already spent when the source read this frame ahead (it decodes the first frame
   // at open time, to fail early on a bad source); 0 for frames decoded inside read().
@@ -37,6 +39,8 @@ class FrameSource {
   virtual const SourceInfo& info() const = 0;
   // Next frame; false at the end of the source. Not thread-safe: one reader.
   virtual bool read(Frame& frame) = 0;
+  // Asks a read() blocked waiting for input (standard input) to return false soon; any thread.
+  virtual void interrupt() {}
 };
 
 std::unique_ptr<FrameSource> open_source(const std::string& spec);
