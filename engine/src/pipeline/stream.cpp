@@ -68,9 +68,11 @@ Stream::Stream(int id, std::string source_spec, std::string out_dir, const Strea
     : id_(id), shared_(shared), config_(*shared.config) {
   task_ = create_task(config_.task);
   source_ = open_source(source_spec);
-  if (!task_->takes_images()) {
+  const bool texts = source_->info().kind == SourceKind::kText;
+  if (task_->takes_images() == texts) {
     throw Error("--source '" + source_spec + "': model '" + task_->info().name + "' is a " + task_->info().task +
-                " model and takes texts, not frames");
+                (texts ? " model and takes frames (video, images, camera, stream), not texts"
+                       : " model and takes texts (.txt, .tsv, or - for standard input), not frames"));
   }
   std::error_code ec;
   fs::create_directories(out_dir, ec);
@@ -181,9 +183,10 @@ void Stream::run() {
   const Clock::time_point start = shared_.start;
   const bool images = context_.source.kind == SourceKind::kImage || context_.source.kind == SourceKind::kImageFolder;
   // Real-time: a queue of one, newest frame wins. Otherwise: a blocking queue of one, so decoding
-  // the next frame overlaps inference but no frame is dropped.
+  // the next frame overlaps inference but no frame is dropped. Texts are never dropped: each is answered.
+  const bool drop_late = config.realtime && context_.source.kind != SourceKind::kText;
   FrameQueue<CapturedFrame> frames(
-      1, config.realtime ? FrameQueue<CapturedFrame>::Mode::kLatestWins : FrameQueue<CapturedFrame>::Mode::kBlocking);
+      1, drop_late ? FrameQueue<CapturedFrame>::Mode::kLatestWins : FrameQueue<CapturedFrame>::Mode::kBlocking);
   FrameQueue<ProcessedFrame> results(16, FrameQueue<ProcessedFrame>::Mode::kBlocking);
   std::atomic<bool> halt{false};
   std::thread capture_thread(capture_loop, std::ref(*source_), std::cref(config), start, std::ref(frames),
@@ -202,6 +205,7 @@ void Stream::run() {
   const auto join_threads = [&] {
     halt.store(true);
     frames.close();
+    source_->interrupt();  // a read waiting on standard input returns
     capture_thread.join();
     results.close();
     sink_thread.join();
@@ -259,7 +263,8 @@ void Stream::run() {
       r.runtime = model.runtime;
       r.precision = model.precision;
       r.event = std::exchange(pending_event_, std::string());
-      r.input = model.input;
+      const std::string item_input = result->input();
+      r.input = item_input.empty() ? model.input : item_input;
       r.capture_ms = item->capture_ms;
       r.queue_ms = ms_between(item->captured, t_pre);
       r.pre_ms = times.pre_ms;

@@ -15,7 +15,7 @@ namespace smartcamrt {
 TEST(TaskRegistry, EveryRegisteredTaskKindHasATest) {
   // Each kind listed here has its own tests under engine/tests/tasks/<kind>/; add the kind and its
   // tests together.
-  const std::vector<std::string> tested{"detection"};
+  const std::vector<std::string> tested{"detection", "text-classification"};
   EXPECT_EQ(TaskRegistry::instance().names(), tested);
 }
 
@@ -49,7 +49,7 @@ TEST(TaskRegistry, AManifestNamingAnUnknownTaskIsRefusedInOneLine) {
   } catch (const Error& e) {
     EXPECT_EQ(std::string(e.what()), "model '" + config.model_path +
                                          "': its manifest names task 'segmentation', which this engine does not "
-                                         "have (it has: detection)");
+                                         "have (it has: detection, text-classification)");
   }
 }
 

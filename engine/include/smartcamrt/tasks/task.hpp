@@ -45,6 +45,9 @@ class TaskResult {
   virtual ~TaskResult() = default;
   // What frames.csv's `detections` column counts: boxes for a detector, 1 for a classifier.
   virtual int count() const = 0;
+  // What frames.csv's `input` column shows for this item when it differs per item ("seq23" for a
+  // text of 23 tokens); empty = the model's input (ModelInfo::input).
+  virtual std::string input() const { return {}; }
 };
 
 // The task's own files in a run folder (detections.jsonl + annotated output, predictions.jsonl).
