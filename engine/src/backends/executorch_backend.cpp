@@ -135,6 +135,7 @@ void leave_session() {
 
 // An input's layout for ExecuTorch's TensorImpl (contiguous, NCHW as given).
 struct InputLayout {
+  Shape shape;
   std::vector<int32_t> sizes, strides;
   std::vector<uint8_t> dim_order;
 };
@@ -172,11 +173,14 @@ class ExecuTorchSession final : public Session {
     for (size_t i = 0; i < inputs.size(); ++i) {
       const TensorView& view = inputs[i];
       const TensorSpec& spec = inputs_[i];
-      if (view.dtype != spec.dtype || view.shape != spec.shape) {
+      if (view.dtype != spec.dtype || !within_bounds(view.shape, spec.shape)) {
         throw Error("executorch: input " + std::to_string(i) + " is " + dtype_name(view.dtype) + " " +
                     shape_to_string(view.shape) + ", the model takes " + dtype_name(spec.dtype) + " " +
-                    shape_to_string(spec.shape));
+                    shape_to_string(spec.shape) + (spec.shape.empty() ? "" : " (or smaller, if exported so)"));
       }
+      // A smaller shape than the program's: ExecuTorch resizes a dynamic-bound input to it, and
+      // refuses (run error) a static one.
+      if (view.shape != layouts_[i].shape) layouts_[i] = layout_of(view.shape);
       InputLayout& layout = layouts_[i];
       // ExecuTorch copies a memory-planned input into its own arena; it only reads this memory.
       impls.emplace_back(to_et(view.dtype), static_cast<ssize_t>(layout.sizes.size()), layout.sizes.data(),
@@ -224,7 +228,7 @@ class ExecuTorchSession final : public Session {
     if (!meta.ok()) fail("ExecuTorch cannot describe its 'forward' method", meta.error());
     for (size_t i = 0; i < meta->num_inputs(); ++i) {
       inputs_.push_back(spec_of(*meta, i, true));
-      layouts_.push_back(layout_of(inputs_.back()));
+      layouts_.push_back(layout_of(inputs_.back().shape));
     }
     for (size_t i = 0; i < meta->num_outputs(); ++i) outputs_.push_back(spec_of(*meta, i, false));
     output_buffers_.resize(outputs_.size());
@@ -251,12 +255,23 @@ class ExecuTorchSession final : public Session {
     return spec;
   }
 
-  static InputLayout layout_of(const TensorSpec& spec) {
+  // The sizes the method reports are upper bounds for inputs exported with dynamic dimensions
+  // (torch.export Dim with max=): a shape of the same rank, no dimension larger, may be given.
+  static bool within_bounds(const Shape& shape, const Shape& bounds) {
+    if (shape.size() != bounds.size()) return false;
+    for (size_t d = 0; d < shape.size(); ++d) {
+      if (shape[d] < 1 || shape[d] > bounds[d]) return false;
+    }
+    return true;
+  }
+
+  static InputLayout layout_of(const Shape& shape) {
     InputLayout layout;
-    const size_t rank = spec.shape.size();
+    layout.shape = shape;
+    const size_t rank = shape.size();
     layout.strides.assign(rank, 1);
     for (size_t d = 0; d < rank; ++d) {
-      layout.sizes.push_back(static_cast<int32_t>(spec.shape[d]));
+      layout.sizes.push_back(static_cast<int32_t>(shape[d]));
       layout.dim_order.push_back(static_cast<uint8_t>(d));
     }
     for (size_t d = rank; d-- > 1;) layout.strides[d - 1] = layout.strides[d] * layout.sizes[d];
