@@ -5,17 +5,17 @@ detections: one line per text, in input order, ``{"index", "label", "label_name"
 A text model is an ONNX file whose manifest says ``"task": "text-classification"``; its tokenizer comes
 from the manifest and the vocabulary beside it (:mod:`smartcamrt_tools.text.tokenizer`).
 
-Sources: a ``.txt`` file (one text per line), a ``.tsv`` whose header has a ``sentence`` column (GLUE), or
-``-`` for standard input (one text per line, each answered as it arrives). Lines that are empty (or only
-whitespace) are not texts: they are skipped, counted in ``summary.json`` (``texts.skipped_empty``) and
-take no index. frames.csv: ``frame`` is the text's index, ``input`` its token count, ``pre_ms`` the
-tokenisation, ``post_ms`` the softmax; ``detections`` stays empty.
+Sources and numbering as the engine's (docs/text.md): a ``.txt`` file (one text per line), a ``.tsv``
+whose header has a ``sentence`` column (GLUE), or ``-`` for standard input (each line answered as it
+arrives). Blank lines are skipped; a line that is not UTF-8 is skipped with one line on stderr; ``index``
+is the text's position in the source (skipped lines leave gaps), counted in ``summary.json``
+(``texts``). predictions.jsonl adds ``tokens`` (the length fed to the model) and ``"truncated": true``
+for a text cut to ``max_length``. frames.csv: ``frame`` is the index, ``input`` ``seq<L>``, ``pre_ms``
+the tokenisation, ``post_ms`` the softmax, ``detections`` 1.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
 import time
@@ -30,12 +30,14 @@ from ..errors import ToolError
 from ..export.manifest import read_manifest
 from .resources import ResourceSampler
 from .run_folder import FrameRow, FramesCsvWriter, new_run_id, prepare_run_folder, write_summary
+from .sources import IMAGE_SUFFIXES
 from .stop import StopRequest
 from .summary import RunTally, build_summary
 
 RUNTIME = "ort-python"
 TOOL = "smartcamrt-tools ref-run"
 TEXT_TASK = "text-classification"
+VIDEO_SUFFIXES = {".mp4", ".avi", ".mkv", ".mov", ".webm", ".m4v"}
 
 
 def is_text_model(model: str | Path) -> bool:
@@ -50,49 +52,87 @@ def is_text_model(model: str | Path) -> bool:
 
 @dataclass
 class Text:
-    index: int  # 0-based among the source's texts
+    index: int  # 0-based position in the source: line of a .txt/stdin, data row of a .tsv
     text: str
 
 
 class TextSource:
-    """Texts from a .txt/.tsv file or standard input, one at a time, skipping empty lines."""
+    """Texts from a .txt/.tsv file or standard input, one at a time, as the engine reads them
+    (docs/text.md): lines end at ``\n`` (a ``\r`` before it and a UTF-8 BOM at the start are dropped);
+    blank lines are skipped silently, a line that is not UTF-8 (or a .tsv row without a ``sentence``
+    field) is skipped with one line on stderr; ``index`` is the position in the source, so skipped lines
+    leave gaps."""
 
-    def __init__(self, spec: str, stdin: TextIO | None = None) -> None:
+    def __init__(
+        self, spec: str, stdin: TextIO | None = None, warn: Callable[[str], None] | None = None
+    ) -> None:
         self.spec = spec
         self.skipped_empty = 0
-        self._next_index = 0
+        self.skipped_invalid = 0
+        self._warn = warn or (lambda message: print(message, file=sys.stderr))
+        self._column: int | None = None
         if spec == "-":
             self.kind = "stdin"
-            self._lines: Iterator[str] = iter((stdin or sys.stdin).readline, "")
+            stream = stdin if stdin is not None else sys.stdin
+            binary = getattr(stream, "buffer", None)
+            self._lines: Iterator[bytes | str] = (
+                iter(binary.readline, b"") if binary else iter(stream.readline, "")
+            )
             return
         path = Path(spec).expanduser()
         if not path.is_file():
             raise ToolError(f"text source not found: {spec}")
-        try:
-            content = path.read_bytes().decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise ToolError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-        if path.suffix.lower() == ".tsv":
-            self.kind = "tsv"
-            reader = csv.reader(io.StringIO(content), delimiter="\t", quoting=csv.QUOTE_NONE)
-            header = next(reader, [])
-            if "sentence" not in header:
+        if path.suffix.lower() in IMAGE_SUFFIXES | VIDEO_SUFFIXES:
+            raise ToolError(
+                f"--source '{spec}': a text model takes texts (.txt, .tsv or -), not images or video"
+            )
+        self.kind = "tsv" if path.suffix.lower() == ".tsv" else "text"
+        lines = path.read_bytes().split(b"\n")
+        if lines and lines[-1] == b"":
+            lines.pop()
+        if self.kind == "tsv":
+            header = _decode(lines[0] if lines else b"")
+            columns = header.split("\t") if header is not None else []
+            if "sentence" not in columns:
                 raise ToolError(f"{path}: a .tsv source needs a 'sentence' column in its header line")
-            column = header.index("sentence")
-            self._lines = iter([row[column] if len(row) > column else "" for row in reader])
-        else:
-            self.kind = "text"
-            self._lines = iter(content.splitlines())
+            self._column = columns.index("sentence")
+            lines = lines[1:]
+        self._lines = iter(lines)
+        self._position = 0
 
     def read(self) -> Text | None:
-        for line in self._lines:
-            text = line.rstrip("\r\n")
+        for raw in self._lines:
+            index = getattr(self, "_position", 0)
+            self._position = index + 1
+            text = _decode(raw) if isinstance(raw, bytes) else raw.rstrip("\n").rstrip("\r")
+            if text is None:
+                self.skipped_invalid += 1
+                self._warn(f"source '{self.spec}': text {index} is not valid UTF-8; skipped")
+                continue
+            if self._column is not None:
+                fields = text.split("\t")
+                if len(fields) <= self._column:
+                    self.skipped_invalid += 1
+                    self._warn(f"source '{self.spec}': text {index} has no 'sentence' field; skipped")
+                    continue
+                text = fields[self._column]
             if not text.strip():
                 self.skipped_empty += 1
                 continue
-            item = Text(self._next_index, text)
-            self._next_index += 1
-            return item
+            return Text(index, text)
+        return None
+
+
+def _decode(raw: bytes) -> str | None:
+    """One line's bytes as text: ``\r\n`` ending and a BOM dropped; None when it is not UTF-8."""
+    raw = raw.rstrip(b"\n")
+    if raw.endswith(b"\r"):
+        raw = raw[:-1]
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
         return None
 
 
@@ -102,7 +142,7 @@ class TextModel:
     def __init__(self, model: str | Path, threads: int | None = None) -> None:
         import onnxruntime as ort
 
-        from ..text.tokenizer import load_tokenizer
+        from ..text.tokenizer import load_tokenizer_with_truncation
 
         self.path = Path(model).expanduser()
         manifest = read_manifest(self.path) or {}
@@ -110,7 +150,7 @@ class TextModel:
             raise ToolError(f"{self.path}: its manifest does not describe a text-classification model")
         if self.path.suffix != ".onnx":
             raise ToolError(f"{self.path}: the Python reference loop runs ONNX text models only")
-        self.encode = load_tokenizer(manifest, self.path.parent)
+        self.encode = load_tokenizer_with_truncation(manifest, self.path.parent)
         self.labels = [str(label) for label in manifest.get("labels", [])]
         self.precision = manifest.get("precision", "fp32")
         self.length = (manifest.get("input") or {}).get("length")  # None: dynamic
@@ -147,15 +187,18 @@ class PredictionsWriter:
         self._file = open(path, "w", encoding="utf-8")
         self._labels = labels
 
-    def write(self, index: int, probs: np.ndarray) -> dict[str, Any]:
+    def write(self, index: int, probs: np.ndarray, tokens: int, truncated: bool) -> dict[str, Any]:
         label = int(np.argmax(probs))
-        record = {
+        record: dict[str, Any] = {
             "index": index,
             "label": label,
             "label_name": self._labels[label] if label < len(self._labels) else str(label),
             "score": round(float(probs[label]), 6),
             "probs": [round(float(p), 6) for p in probs],
+            "tokens": tokens,
         }
+        if truncated:
+            record["truncated"] = True
         self._file.write(json.dumps(record) + "\n")
         self._file.flush()
         return record
@@ -195,7 +238,7 @@ def run_text_reference(options, log: Callable[[str], None] = print, stdin: TextI
                     break
                 tally.captured += 1
                 t_pre = time.perf_counter()
-                ids = model.encode(item.text)
+                ids, truncated = model.encode(item.text)
                 feeds = model.feeds(ids)
                 t_infer = time.perf_counter()
                 logits = model.infer(feeds)
@@ -211,7 +254,7 @@ def run_text_reference(options, log: Callable[[str], None] = print, stdin: TextI
                     model=model.path.name,
                     runtime=RUNTIME,
                     precision=model.precision,
-                    input=str(len(ids)),
+                    input=f"seq{model.length or len(ids)}",
                     capture_ms=ms(t_available - t_capture),
                     pre_ms=ms(t_infer - t_pre),
                     infer_ms=ms(t_post - t_infer),
@@ -219,13 +262,13 @@ def run_text_reference(options, log: Callable[[str], None] = print, stdin: TextI
                     e2e_ms=ms(t_done - t_available),
                     queue_ms=ms(t_pre - t_available),
                     dropped=0,
-                    detections=None,
+                    detections=1,
                     cpu_proc_pct=resources.cpu_proc_pct,
                     cpu_sys_pct=resources.cpu_sys_pct,
                     rss_mb=resources.rss_mb,
                 )
                 csv_writer.write(row)
-                record = predictions.write(item.index, probs)
+                record = predictions.write(item.index, probs, model.length or len(ids), truncated)
                 if source.kind == "stdin":  # interactive: answer each line as it arrives
                     print(json.dumps(record), flush=True)
                 tally.add(row)
@@ -249,7 +292,11 @@ def run_text_reference(options, log: Callable[[str], None] = print, stdin: TextI
                 duration_s=duration,
                 interrupted=stop.requested,
             )
-            summary["texts"] = {"processed": tally.processed, "skipped_empty": source.skipped_empty}
+            summary["texts"] = {
+                "processed": tally.processed,
+                "skipped_empty": source.skipped_empty,
+                "skipped_invalid": source.skipped_invalid,
+            }
             write_summary(folder / "summary.json", summary)
     log(
         f"{tally.processed} texts processed ({source.skipped_empty} empty lines skipped), "

@@ -19,6 +19,14 @@ Encoder = Callable[[str], list[int]]
 
 def load_tokenizer(manifest: dict[str, Any], model_dir: Path) -> Encoder:
     """``text -> ids`` for the model whose manifest this is (vocabulary looked up beside the model)."""
+    encode = load_tokenizer_with_truncation(manifest, model_dir)
+    return lambda text: encode(text)[0]
+
+
+def load_tokenizer_with_truncation(
+    manifest: dict[str, Any], model_dir: Path
+) -> Callable[[str], tuple[list[int], bool]]:
+    """``text -> (ids, truncated)``: as :func:`load_tokenizer`, and whether the text was cut to fit."""
     spec = manifest.get("tokenizer")
     if not isinstance(spec, dict) or "kind" not in spec or "vocab" not in spec:
         raise ToolError(f"manifest of {manifest.get('file', 'the model')} has no tokenizer (kind, vocab)")
@@ -27,8 +35,10 @@ def load_tokenizer(manifest: dict[str, Any], model_dir: Path) -> Encoder:
         raise ToolError(f"{vocab}: the model's vocabulary is missing; it must sit beside the model")
     max_length = int(spec.get("max_length", 128))
     if spec["kind"] == "words":
+        from .words import split_words
+
         words = WordVocab.read(vocab)
-        return lambda text: words.encode(text, max_length)
+        return lambda text: (words.encode(text, max_length), len(split_words(text)) > max_length)
     if spec["kind"] == "wordpiece":
         from tokenizers import BertWordPieceTokenizer
 
@@ -42,5 +52,10 @@ def load_tokenizer(manifest: dict[str, Any], model_dir: Path) -> Encoder:
             pad_token=spec.get("pad_token", "[PAD]"),
         )
         tokenizer.enable_truncation(max_length)
-        return lambda text: tokenizer.encode(text).ids
+
+        def encode(text: str) -> tuple[list[int], bool]:
+            encoding = tokenizer.encode(text)
+            return encoding.ids, bool(encoding.overflowing)
+
+        return encode
     raise ToolError(f"unknown tokenizer kind '{spec['kind']}' (known: words, wordpiece)")

@@ -40,20 +40,34 @@ def test_txt_source_run_folder(tiny_text_model, tmp_path):
     assert code == 0 and lines[-1] == str(out)
     rows = list(csv.DictReader((out / "frames.csv").read_text().splitlines()))
     assert (out / "frames.csv").read_text().splitlines()[0] == HEADER
-    assert [int(r["frame"]) for r in rows] == [0, 1, 2, 3]
-    assert [int(r["input"]) for r in rows] == [4, 3, 128, 1]  # token counts; the long text is truncated
+    assert [int(r["frame"]) for r in rows] == [0, 2, 4, 5]  # positions in the source: blank lines leave gaps
+    assert [r["input"] for r in rows] == ["seq4", "seq3", "seq128", "seq1"]  # the long text is truncated
     for row in rows:
-        assert row["runtime"] == "ort-python" and row["precision"] == "fp32" and row["detections"] == ""
+        assert row["runtime"] == "ort-python" and row["precision"] == "fp32" and row["detections"] == "1"
         assert float(row["infer_ms"]) > 0 and float(row["e2e_ms"]) >= float(row["infer_ms"])
     predictions = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
-    assert [p["index"] for p in predictions] == [0, 1, 2, 3]
+    assert [p["index"] for p in predictions] == [0, 2, 4, 5]
+    assert [p["tokens"] for p in predictions] == [4, 3, 128, 1]
+    assert [p.get("truncated", False) for p in predictions] == [False, False, True, False]
     for p in predictions:
-        assert set(p) == {"index", "label", "label_name", "score", "probs"}
+        assert {"index", "label", "label_name", "score", "probs", "tokens"} <= set(p)
         assert p["label_name"] == ["negative", "positive"][p["label"]]
         assert abs(sum(p["probs"]) - 1) < 1e-5 and p["score"] == max(p["probs"])
     summary = json.loads((out / "summary.json").read_text())
     assert summary["frames"]["processed"] == 4 and summary["texts"]["skipped_empty"] == 2
     assert summary["config"]["task"] == "text-classification"
+
+
+def test_invalid_utf8_line_is_skipped_with_one_line(tiny_text_model, tmp_path, capsys):
+    texts = tmp_path / "mixed.txt"
+    texts.write_bytes(b"\xef\xbb\xbfgood\r\ncaf\xe9\nbleak\n")
+    out = tmp_path / "run"
+    code, _ = _run(["ref-run", "--model", str(tiny_text_model), "--source", str(texts), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 0 and "text 1 is not valid UTF-8; skipped" in err
+    predictions = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
+    assert [p["index"] for p in predictions] == [0, 2] and predictions[0]["tokens"] == 1  # BOM, \r dropped
+    assert json.loads((out / "summary.json").read_text())["texts"]["skipped_invalid"] == 1
 
 
 def test_predictions_match_the_model(tiny_text_model, tmp_path):
@@ -86,7 +100,7 @@ def test_stdin_answers_each_line(tiny_text_model, tmp_path):
     with contextlib.redirect_stdout(stdout):
         run_text_reference(options, stdin=io.StringIO("good\n\nbleak\n"))
     answers = [json.loads(line) for line in stdout.getvalue().splitlines()]
-    assert [a["index"] for a in answers] == [0, 1]
+    assert [a["index"] for a in answers] == [0, 2]
 
 
 def test_frames_limit(tiny_text_model, tmp_path):
@@ -110,13 +124,6 @@ def test_frames_limit(tiny_text_model, tmp_path):
 
 
 def test_bad_inputs_are_one_line(tiny_text_model, tmp_path, capsys):
-    latin1 = tmp_path / "latin1.txt"
-    latin1.write_bytes(b"caf\xe9\n")
-    code, _ = _run(
-        ["ref-run", "--model", str(tiny_text_model), "--source", str(latin1), "--out", str(tmp_path / "a")]
-    )
-    assert code == 2 and "not UTF-8" in capsys.readouterr().err
-
     no_column = tmp_path / "x.tsv"
     no_column.write_text("text\tlabel\nhello\t1\n")
     code, _ = _run(
@@ -124,27 +131,20 @@ def test_bad_inputs_are_one_line(tiny_text_model, tmp_path, capsys):
     )
     assert code == 2 and "'sentence' column" in capsys.readouterr().err
 
+    texts = tmp_path / "t.txt"
+    texts.write_text("good\n")
     lonely = tmp_path / "lonely"
     lonely.mkdir()
     shutil.copy(tiny_text_model, lonely)
     shutil.copy(tiny_text_model.with_name(tiny_text_model.name + ".json"), lonely)
-    code, _ = _run(
-        [
-            "ref-run",
-            "--model",
-            str(lonely / tiny_text_model.name),
-            "--source",
-            str(latin1),
-            "--out",
-            str(tmp_path / "c"),
-        ]
-    )
+    model = str(lonely / tiny_text_model.name)
+    code, _ = _run(["ref-run", "--model", model, "--source", str(texts), "--out", str(tmp_path / "c")])
     err = capsys.readouterr().err
     assert code == 2 and "vocabulary is missing" in err and len(err.strip().splitlines()) == 1
 
 
 def test_image_given_to_a_text_model(tiny_text_model, tmp_path, assets):
-    with pytest.raises(ToolError, match="not UTF-8"):
+    with pytest.raises(ToolError, match="not images or video"):
         TextSource(str(assets / "images" / "bus.jpg"))
 
 
