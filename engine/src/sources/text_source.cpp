@@ -136,13 +136,13 @@ int open_file(const std::string& spec) {
 class TextSource final : public FrameSource {
  public:
   // fd < 0: open `spec` as a file (and count its texts up front); else read `fd` as a stream.
-  TextSource(const std::string& spec, int fd, TextSourceWarn warn)
+  TextSource(const std::string& spec, int fd, TextSourceWarn warn, bool owns_fd = false)
       : warn_(warn ? std::move(warn) : [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); }) {
     info_.kind = SourceKind::kText;
     info_.spec = spec;
     tsv_ = fd < 0 && lower_extension(spec) == ".tsv";
     if (fd >= 0) {
-      reader_ = std::make_unique<LineReader>(fd, false, &interrupted_);
+      reader_ = std::make_unique<LineReader>(fd, owns_fd, &interrupted_);
       return;
     }
     // A file: check the header and that there is a text at all, then read it afresh lazily.
@@ -264,6 +264,9 @@ std::unique_ptr<FrameSource> open_text_source(const std::string& spec, TextSourc
   std::error_code ec;
   if (!fs::exists(spec, ec)) throw Error("source '" + spec + "': no such file or folder");
   if (fs::is_directory(spec, ec)) throw Error("source '" + spec + "': is a folder, not a text file");
+  if (!fs::is_regular_file(spec, ec)) {  // a named pipe (or a device): read as it comes, like stdin
+    return std::make_unique<TextSource>(spec, open_file(spec), std::move(warn), /*owns_fd=*/true);
+  }
   return std::make_unique<TextSource>(spec, -1, std::move(warn));
 }
 

@@ -4,7 +4,7 @@
 //  - a .tsv file whose header row names a `sentence` column (GLUE's SST-2 format: a field is all
 //    between two tabs, no quoting): one text per data row;
 //  - "-": standard input, one text per line, each handed on as soon as its line ends (an
-//    interactive stream: type a sentence, get its answer).
+//    interactive stream: type a sentence, get its answer); a .txt that is a named pipe reads the same way.
 // Lines end at \n; a \r before it and a UTF-8 byte order mark at the start are dropped.
 // Frame::index is the text's position in the source (0-based line of a .txt or stdin, 0-based data
 // row of a .tsv), so answers can be matched to rows even where rows were skipped.
