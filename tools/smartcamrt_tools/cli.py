@@ -279,6 +279,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_compress_commands(commands)
 
+    from .report.cli import add_report_command  # report (docs/report.md)
+
+    add_report_command(commands)
+
     version = commands.add_parser("version", help="print the version")
     version.set_defaults(handler=_version)
     return parser

@@ -1,0 +1,48 @@
+"""One module per report section. Each has KEY, TITLE, FILL_COMMAND (shown when its results are missing),
+``build(context) -> Section`` and ``plan(context, out) -> list[Step]`` (what ``--run`` runs when missing)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..discover import Result
+
+
+@dataclass
+class Context:
+    results: dict[str, list[Result]]
+    figures: Path  # folder for the PNGs
+    repo: Path
+    home: Path  # $SMARTCAMRT_HOME
+
+    def latest(self, kind: str) -> Result | None:
+        found = self.results.get(kind) or []
+        return found[0] if found else None
+
+    def all(self, kind: str) -> list[Result]:
+        return list(self.results.get(kind) or [])
+
+
+@dataclass
+class Step:
+    """A command ``--run`` runs to fill a section: argv, extra environment, and the folder it writes."""
+
+    what: str
+    argv: list[str]
+    out: Path
+    env: dict[str, str] = field(default_factory=dict)
+
+
+def others_note(results: list[Result], what: str) -> list[str]:
+    """Which older results of the same kind were found and left out (the newest is shown)."""
+    if len(results) < 2:
+        return []
+    older = ", ".join(str(r.path) for r in results[1:6]) + (" ..." if len(results) > 6 else "")
+    return [f"{len(results)} {what} found; the newest is shown. Older: {older}"]
+
+
+def ordered_modules():
+    from . import compression, deployment, machine, models, runtimes, stress
+
+    return [runtimes, models, compression, stress, deployment, machine]

@@ -1,0 +1,271 @@
+"""Small result files of every kind the report reads, written by the tests (shapes as the benchmark
+commands write them: runtimes.json, the model comparison, compression.json, stress.json, a device
+profile, a verify-pi.sh run folder, BUNDLE.json). ``evil`` goes into names, to test escaping."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+EVIL = '<script>alert("x")</script> | "><img src=x onerror=alert(1)>'
+
+
+def _write(path: Path, data: dict) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2))
+    return path
+
+
+def runtimes(folder: Path, model: str = "yolov5n-320.onnx") -> Path:
+    rows = [
+        {
+            "model": model,
+            "format": "onnx",
+            "precision": "fp32",
+            "runtime": "ort",
+            "size_mb": 7.26,
+            "parity": "passed",
+            "threads": 2,
+            "timed_by": "C++ engine",
+            "init_ms": 39.2,
+            "p50_ms": 8.86,
+            "p90_ms": 9.13,
+            "p99_ms": 9.16,
+            "pipeline_e2e_p50_ms": 10.73,
+            "throughput_per_s": 112.0,
+            "peak_rss_mb": 126.0,
+            "rounds": 3,
+        },
+        {
+            "model": "yolov5n-640.pte",
+            "format": "executorch",
+            "precision": "fp32",
+            "runtime": "executorch",
+            "size_mb": 7.5,
+            "parity": "passed",
+            "threads": 2,
+            "timed_by": "C++ engine",
+            "init_ms": 80.0,
+            "p50_ms": 33.28,
+            "p90_ms": 40.0,
+            "p99_ms": 51.0,
+            "pipeline_e2e_p50_ms": 36.0,
+            "throughput_per_s": 30.0,
+            "peak_rss_mb": 150.0,
+            "rounds": 3,
+        },
+    ]
+    return _write(folder / "runtimes.json", {"machine": "Test CPU 9000, 2 cores, Debian", "rows": rows})
+
+
+def model_comparison(folder: Path, name: str = "sst2-lstm") -> Path:
+    rows = [
+        {
+            "model": name,
+            "family": "LSTM",
+            "format": "onnx",
+            "runtime": "ort",
+            "accuracy": 0.8463,
+            "p50_ms": 0.41,
+            "size_mb": 2.1,
+        },
+        {
+            "model": "sst2-minilm",
+            "family": "transformer",
+            "format": "onnx",
+            "runtime": "ort",
+            "accuracy": 0.8991,
+            "p50_ms": 6.2,
+            "size_mb": 90.1,
+        },
+        {
+            "model": "yolov5n-cls",
+            "family": "CNN",
+            "format": "onnx",
+            "runtime": "ort",
+            "accuracy": 0.7,
+            "p50_ms": 3.0,
+            "size_mb": 7.0,
+        },
+    ]
+    return _write(
+        folder / "models.json",
+        {
+            "kind": "model-comparison",
+            "created": "2026-12-05T11:00:00Z",
+            "command": "python scripts/bench/models.py --runs 5",
+            "cpu": "Test CPU 9000",
+            "rows": rows,
+        },
+    )
+
+
+def compression(folder: Path, kind: bool = True) -> Path:
+    base = {"input": 320, "params": 1872157, "gflops": 1.117, "sparsity": 0.0, "size_mb": 7.62}
+    rows = [
+        dict(
+            base,
+            model="yolov5n-320.onnx",
+            variant="fp32 (unpruned)",
+            **{"mAP50-95": 0.2778, "mAP50": 0.47},
+            ort_p50_ms=5.86,
+            ort_speedup=1.0,
+        ),
+        dict(
+            base,
+            model="yolov5n-prune-s50.onnx",
+            variant="structured 50% channels, fine-tuned 10 ep",
+            params=502013,
+            size_mb=2.15,
+            **{"mAP50-95": 0.12, "mAP50": 0.2},
+            ort_p50_ms=3.3,
+            ort_speedup=1.77,
+        ),
+        dict(
+            base,
+            model="yolov5n-prune-u30.onnx",
+            variant="unstructured 30%",
+            sparsity=0.28,
+            **{"mAP50-95": 0.22, "mAP50": 0.38},
+            ort_p50_ms=5.8,
+            ort_speedup=1.01,
+        ),
+    ]
+    data = {"cpu": "Test CPU 9000, 2 cores", "rows": rows}
+    if kind:
+        data = {"kind": "compression-table", **data}
+    return _write(folder / "compression.json", data)
+
+
+def stress(folder: Path, profile: str = "") -> Path:
+    def mode(name: str, attainment: float, accuracy: float, configs: dict, run_id: str) -> dict:
+        return {
+            "mode": name,
+            "folder": name,
+            "run_id": run_id,
+            "configurations": configs,
+            "slo_attainment": attainment,
+            "effective_accuracy": accuracy,
+            "accuracy_metric": "agreement-mAP50 vs pytorch",
+            "e2e_ms": {"p50": 50.0, "p95": 150.0, "p99": 190.0},
+            "dropped": 6,
+            "offered": 600,
+            "processed": 594,
+            "switches": 1 if name == "adaptive" else 0,
+            "reaction": [{"at_s": 10.0, "from": 0.0, "to": 3.0, "reaction_s": 7.0}],
+            "lost_to_switching": 0,
+        }
+
+    return _write(
+        folder / "stress.json",
+        {
+            "config": {
+                "duration_s": 60.0,
+                "load": "0s:0,10s:3,40s:0",
+                "model": "/m/yolov5n-640.onnx",
+                "profile": profile,
+                "slo_ms": 100.0,
+                "sources": ["/a/vtest.avi"],
+                "streams": 1,
+                "threads": 2,
+            },
+            "host": {
+                "arch": "x86_64",
+                "cores": 2,
+                "cpu_model": "Test CPU 9000",
+                "isa": ["avx2", "avx512_vnni"],
+            },
+            "interrupted": False,
+            "modes": [
+                mode("static-heavy", 0.055, 1.0, {"ort/yolov5n-640.onnx": 283}, "20261205-074638-37e9"),
+                mode("static-light", 0.772, 1.0, {"ort/yolov5n-320.onnx": 594}, "20261205-074738-2612"),
+                mode(
+                    "adaptive",
+                    0.615,
+                    0.998,
+                    {"ort/yolov5n-320.onnx": 567, "ort/yolov5n-640.onnx": 2},
+                    "20261205-074838-aaaa",
+                ),
+            ],
+        },
+    )
+
+
+def profile(folder: Path, name: str = "profile-abc.json") -> Path:
+    config = {
+        "id": "yolov5n-320.onnx ort t2",
+        "runtime": "ort",
+        "threads": 2,
+        "precision": "fp32",
+        "input": "320x320",
+        "infer_p50_ms": 6.0,
+        "infer_p95_ms": 8.97,
+        "e2e_p50_ms": 6.61,
+        "cpu_pct": 187.0,
+        "rss_mb": 29.0,
+        "accuracy": 0.2778,
+        "accuracy_metric": "mAP50-95",
+    }
+    return _write(
+        folder / name,
+        {
+            "version": 1,
+            "fingerprint": "abc",
+            "created": "2026-12-05T08:58:29Z",
+            "host": {"cpu_model": "Test CPU 9000", "cores": 2, "isa": ["avx2"]},
+            "configurations": [config],
+        },
+    )
+
+
+def emulated_run(folder: Path) -> Path:
+    _write(
+        folder / "summary.json",
+        {
+            "tool": "smartcamrt run",
+            "config": {"model": "/m/yolov5n-320.onnx", "runtime": "ort", "input": "320x320", "threads": 2},
+            "frames": {"processed": 1},
+            "model": {"name": "yolov5n-320.onnx"},
+            "resources": {"rss_mb": {"max": 185.7}},
+            "stages": {"infer_ms": {"p50": 2152.4}, "e2e_ms": {"p50": 2181.6}},
+        },
+    )
+    return _write(
+        folder / "emulation.json",
+        {
+            "emulated": True,
+            "bundle": "smartcamrt-0.1.0-linux-aarch64.tar.gz",
+            "emulator": "qemu-aarch64 version 7.2.22",
+            "cpu": "cortex-a72",
+            "host_cpu": "Test CPU 9000",
+            "command": "smartcamrt run --source bus.jpg --out x --no-save",
+            "wall_s": 6.1,
+            "exit_code": 0,
+        },
+    )
+
+
+def bundle(folder: Path) -> Path:
+    return _write(
+        folder / "BUNDLE.json",
+        {
+            "name": "smartcamrt-0.1.0-linux-aarch64",
+            "target": "linux-aarch64",
+            "march": "armv8-a+crc",
+            "runtimes_bundled": ["ort", "openvino"],
+            "models": ["yolov5n-320.onnx"],
+            "git_commit": "3a3f90dd251c",
+        },
+    )
+
+
+def everything(root: Path) -> Path:
+    """One of each, in folders whose names say nothing about what they hold (discovery is by content)."""
+    runtimes(root / "a")
+    model_comparison(root / "b")
+    compression(root / "c")
+    prof = profile(root / "d")
+    stress(root / "e", profile=str(prof))
+    emulated_run(root / "f" / "pi-run")
+    bundle(root / "g")
+    return root

@@ -1,0 +1,140 @@
+"""Each section renders its table from a small result file; a missing one names the command that fills
+it; strings from result files are escaped in the HTML and kept in one cell in the Markdown."""
+
+from __future__ import annotations
+
+import html
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from smartcamrt_tools.report.build import ReportOptions, make_report
+from smartcamrt_tools.report.sections import ordered_modules
+
+from . import synthetic
+
+SECTION_TABLES = {  # section -> (table id, a value that must be in it)
+    "runtimes": ("runtimes-table", "33.28"),
+    "models": ("models-table", "0.8991"),
+    "compression": ("compression-table", "502,013"),
+    "stress": ("stress-table", "0.772"),
+    "deployment": ("deployment-runs", "2152"),
+    "machine": ("machine-host", "CPU model"),
+}
+
+
+def report(tmp_path: Path, *dirs: Path) -> tuple[str, str, Path]:
+    out = tmp_path / "report"
+    html_path, md_path, _ = make_report(ReportOptions(out=out, result_dirs=list(dirs), use_defaults=False))
+    return html_path.read_text(), md_path.read_text(), out
+
+
+def table_html(page: str, table_id: str) -> str:
+    match = re.search(rf'<table id="{table_id}">.*?</table>', page, re.S)
+    assert match, f"no table {table_id}"
+    return match.group(0)
+
+
+def cell_texts(page: str) -> list[str]:
+    class Cells(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.cells: list[str] = []
+            self.inside = False
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "td":
+                self.inside = True
+                self.cells.append("")
+
+        def handle_endtag(self, tag):
+            if tag == "td":
+                self.inside = False
+
+        def handle_data(self, data):
+            if self.inside:
+                self.cells[-1] += data
+
+    parser = Cells()
+    parser.feed(page)
+    return parser.cells
+
+
+@pytest.mark.parametrize("section", list(SECTION_TABLES))
+def test_each_section_renders_its_table(tmp_path, section):
+    page, markdown, out = report(tmp_path, synthetic.everything(tmp_path / "results"))
+    table_id, value = SECTION_TABLES[section]
+    assert value in table_html(page, table_id)
+    assert f'<section id="{section}" data-missing="no">' in page
+    assert value in markdown
+    for png in re.findall(r"\]\((figures/[^)]+\.png)\)", markdown):
+        assert (out / png).is_file()
+
+
+def test_every_figure_is_embedded_and_names_its_command_and_time(tmp_path):
+    page, markdown, out = report(tmp_path, synthetic.everything(tmp_path / "results"))
+    figures = re.findall(r'<figure id="([^"]+)">(.*?)</figure>', page, re.S)
+    assert {key for key, _ in figures} >= {
+        "runtimes-latency",
+        "models-scatter",
+        "compression-pareto",
+        "stress-slo",
+        "deployment-emulated",
+    }
+    for key, body in figures:
+        assert 'src="data:image/png;base64,' in body, key
+        assert "Produced by <code>" in body and "UTC" in body, key
+    assert "python scripts/bench/models.py --runs 5" in page  # the command the result file records
+    assert "2026-12-05 11:00 UTC (recorded)" in page
+    assert len(list((out / "figures").glob("*.png"))) == len(figures)
+    # Self-contained: nothing fetched from anywhere.
+    assert not re.search(r'(src|href)="(?!data:|#)', page)
+
+
+def test_a_missing_section_says_so_and_names_its_command(tmp_path):
+    results = tmp_path / "results"
+    synthetic.runtimes(results)
+    page, markdown, _ = report(tmp_path, results)
+    modules = {m.KEY: m for m in ordered_modules()}
+    for key in ("models", "compression", "stress"):
+        section = re.search(rf'<section id="{key}" data-missing="yes">(.*?)</section>', page, re.S)
+        assert section, key
+        assert html.escape(modules[key].FILL_COMMAND, quote=False) in section.group(1)
+        assert "**Missing:**" in markdown and modules[key].FILL_COMMAND in markdown
+    assert '<section id="runtimes" data-missing="no">' in page
+
+
+def test_strings_from_result_files_are_escaped(tmp_path):
+    results = tmp_path / "results"
+    synthetic.runtimes(results, model=synthetic.EVIL)
+    synthetic.model_comparison(results / "m", name=synthetic.EVIL)
+    page, markdown, _ = report(tmp_path, results)
+    assert "<script>" not in page and "<img src=x" not in page
+    assert synthetic.EVIL in cell_texts(page)  # shown as the text it is
+    # Markdown: no HTML passes, and the '|' in the name stays inside its cell (same column count).
+    assert "<script>" not in markdown and "<img" not in markdown
+    lines = markdown.splitlines()
+    index = next(i for i, line in enumerate(lines) if line.startswith("|") and "alert" in line)
+    assert "\\|" in lines[index]
+    assert len(re.split(r"(?<!\\)\|", lines[index])) == len(re.split(r"(?<!\\)\|", lines[index - 2]))
+
+
+def test_the_timeline_is_drawn_from_a_real_stress_folder_shape(tmp_path):
+    # The synthetic stress.json has no run folders: the section says why there is no timeline.
+    results = tmp_path / "results"
+    synthetic.stress(results)
+    page, _, _ = report(tmp_path, results)
+    assert "No timeline" in page
+    assert "stress-timeline" not in page
+
+
+def test_the_profile_the_stress_run_used_is_the_one_shown(tmp_path):
+    results = tmp_path / "results"
+    used = synthetic.profile(results / "p", "used.json")
+    synthetic.profile(results / "q", "newer.json").touch()
+    synthetic.stress(results, profile=str(used))
+    page, _, _ = report(tmp_path, results)
+    assert "Device profile used.json" in page
+    assert "shown: the one the stress run used" in page
