@@ -91,6 +91,12 @@ def test_run_plans_cheap_settings_where_the_inputs_exist(tmp_path, monkeypatch):
     assert not cannot
     assert steps[0].argv[1:3] == ["stress", "--model"]
     assert steps[0].argv[steps[0].argv.index("--duration") + 1] == str(stress.CHEAP_DURATION_S)
+    (home / "models" / "yolov5n-640.onnx.json").write_text("{}")
+    context = Context(discover([]), tmp_path / "fig", report_build.REPO, home)
+    step = runtimes.plan(context, tmp_path / "results")[0]
+    assert step.argv[2:4] == ["smartcamrt_tools", "bench-runtimes"]
+    assert str(home / "models" / "yolov5n-640.onnx") in step.argv
+    assert step.argv[step.argv.index("--runs") + 1] == "20"
     # Without the model there is nothing cheap to run: the section is reported as not runnable.
     (home / "models" / "yolov5n-640.onnx").unlink()
     steps, cannot = plan_missing(sections, context, tmp_path / "results")
