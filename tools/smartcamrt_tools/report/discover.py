@@ -15,6 +15,7 @@ from typing import Any
 
 from .model import Provenance
 
+PRODUCED_BY = "produced-by.json"  # written by `report --run` beside what a step wrote: its exact command
 MAX_BYTES = 8_000_000  # results are small; skips detection dumps and the like without reading them
 MAX_DEPTH = 6
 SKIP_DIRS = {".git", "__pycache__", "node_modules", ".venv", "annotated"}
@@ -39,7 +40,15 @@ class Result:
     mtime: dt.datetime
 
     def provenance(self, default_command: str) -> Provenance:
-        return Provenance(recorded_command(self.data) or default_command, *self.when(), self.path)
+        command = recorded_command(self.data) or self.sidecar().get("command") or default_command
+        return Provenance(command, *self.when(), self.path)
+
+    def sidecar(self) -> dict:
+        try:
+            data = json.loads((self.path.parent / PRODUCED_BY).read_text())
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
 
     def when(self) -> tuple[dt.datetime, str]:
         recorded = recorded_time(self.data)

@@ -16,12 +16,13 @@ class Provenance:
     when: dt.datetime | None
     when_from: str  # "recorded" | "file time" | "now"
     path: Path | None = None
+    verb: str = "Produced by"  # "Measured with" / "From" for figures published in the docs
 
     def text(self) -> str:
         """One plain line, for a chart's footer."""
         when = self.when.strftime("%Y-%m-%d %H:%M UTC") if self.when else "unknown time"
         where = f"; {self.path}" if self.path else ""
-        return f"Produced by: {self.command} -- {when} ({self.when_from}){where}"
+        return f"{self.verb}: {self.command} -- {when} ({self.when_from}){where}"
 
 
 @dataclass

@@ -81,8 +81,8 @@ def _source(provenance: Provenance | None) -> Markup:
     if provenance is None:
         return Markup("")
     when = provenance.when.strftime("%Y-%m-%d %H:%M UTC") if provenance.when else "unknown time"
-    text = Markup("Produced by <code>{}</code>, {} ({})").format(
-        provenance.command, when, provenance.when_from
+    text = Markup("{} <code>{}</code>, {} ({})").format(
+        provenance.verb, provenance.command, when, provenance.when_from
     )
     if provenance.path:
         text += Markup("; file <code>{}</code>").format(str(provenance.path))

@@ -29,7 +29,7 @@ def _source(provenance: Provenance | None) -> str:
         return ""
     when = provenance.when.strftime("%Y-%m-%d %H:%M UTC") if provenance.when else "unknown time"
     where = f"; file {_code(str(provenance.path))}" if provenance.path else ""
-    return f"*Produced by {_code(provenance.command)}, {when} ({provenance.when_from}){where}.*"
+    return f"*{provenance.verb} {_code(provenance.command)}, {when} ({provenance.when_from}){where}.*"
 
 
 def _table(table: Table) -> list[str]:

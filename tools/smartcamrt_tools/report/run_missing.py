@@ -3,18 +3,29 @@ the other, each child's own progress passed through and a counter over the steps
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from .discover import PRODUCED_BY
 from .model import Section
 from .sections import Context, Step, ordered_modules
 
 
 def _say(text: str) -> None:
     print(f"[report] {text}", file=sys.stderr, flush=True)
+
+
+def record_command(step: Step) -> None:
+    """What --run ran, beside what it wrote: the report then names this exact command for the figures."""
+    if step.out.is_dir():
+        command = " ".join([*(f"{k}={v}" for k, v in step.env.items()), *step.argv])
+        finished = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        (step.out / PRODUCED_BY).write_text(json.dumps({"command": command, "finished": finished}) + "\n")
 
 
 def plan_missing(sections: list[Section], context: Context, out: Path) -> tuple[list[Step], list[Section]]:
@@ -54,6 +65,7 @@ def run_missing(sections: list[Section], context: Context, out: Path) -> int:
         elapsed = time.monotonic() - start
         if code == 0:
             done += 1
+            record_command(step)
             _say(f"[{index}/{len(steps)}] done in {elapsed:.0f} s -> {step.out}")
         else:
             _say(

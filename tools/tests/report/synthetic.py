@@ -218,7 +218,7 @@ def profile(folder: Path, name: str = "profile-abc.json") -> Path:
     )
 
 
-def emulated_run(folder: Path) -> Path:
+def emulated_run(folder: Path, exit_code: int = 0) -> Path:
     _write(
         folder / "summary.json",
         {
@@ -240,7 +240,7 @@ def emulated_run(folder: Path) -> Path:
             "host_cpu": "Test CPU 9000",
             "command": "smartcamrt run --source bus.jpg --out x --no-save",
             "wall_s": 6.1,
-            "exit_code": 0,
+            "exit_code": exit_code,
         },
     )
 

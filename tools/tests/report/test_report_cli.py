@@ -75,6 +75,8 @@ def test_run_fills_a_missing_section_with_its_command(tmp_path, monkeypatch, cap
     err = capsys.readouterr().err
     assert "[report] [1/1] stand-in" in err and "done in" in err
     assert str(out / "results") in html_path.read_text()  # the folder it ran into is among those read
+    # The figures name the exact command --run ran (recorded beside its output), not the generic one.
+    assert f"Produced by <code>{sys.executable} -c import sys" in html_path.read_text()
 
 
 def test_run_plans_cheap_settings_where_the_inputs_exist(tmp_path, monkeypatch):

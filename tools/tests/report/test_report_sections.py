@@ -138,3 +138,12 @@ def test_the_profile_the_stress_run_used_is_the_one_shown(tmp_path):
     page, _, _ = report(tmp_path, results)
     assert "Device profile used.json" in page
     assert "shown: the one the stress run used" in page
+
+
+def test_a_failed_emulated_run_is_named(tmp_path):
+    results = tmp_path / "results"
+    synthetic.emulated_run(results / "pi-ok")
+    synthetic.emulated_run(results / "pi-litert", exit_code=132)
+    page, _, _ = report(tmp_path, results)
+    assert "Runs that failed under emulation: pi-litert (exit 132)" in page
+    assert "cortex-a72 emulated by QEMU on Test CPU 9000" in page  # the machine it records

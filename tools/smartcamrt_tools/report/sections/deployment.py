@@ -94,6 +94,14 @@ def build(context: Context) -> Section:
                 source,
             )
         )
+        failed = [
+            f"{r.path.parent.name} (exit {r.data.get('exit_code')})" for r in runs if r.data.get("exit_code")
+        ]
+        if failed:
+            section.notes.append(
+                "Runs that failed under emulation: " + ", ".join(failed) + " (docs/deployment.md says which "
+                "runtimes the emulated CPU cannot run)."
+            )
         emulators = sorted({str(r.data.get("emulator")) for r in runs})
         section.notes.append(
             "Timings are emulation on an x86-64 host (" + "; ".join(emulators) + "), not Raspberry Pi "
@@ -161,7 +169,8 @@ def build(context: Context) -> Section:
         context.repo / "docs" / "deployment.md",
         "Published on-device figures",
         f"{KEY}-published",
-        "(published by others)",
+        "others' published measurements, cited in docs/deployment.md (not measured here)",
+        verb="From",
     )
     return section
 

@@ -36,14 +36,16 @@ def _changed(repo: Path, page: Path) -> tuple[dt.datetime | None, str]:
     return None, "unknown"
 
 
-def tables_under(repo: Path, page: Path, heading_contains: str, key: str, command: str) -> list[Table]:
+def tables_under(
+    repo: Path, page: Path, heading_contains: str, key: str, command: str, verb: str = "Measured with"
+) -> list[Table]:
     """Every Markdown table below the first heading containing ``heading_contains``, up to the next
     heading of the same or a higher level."""
     if not page.is_file():
         return []
     lines = page.read_text(errors="replace").splitlines()
     when, when_from = _changed(repo, page)
-    source = Provenance(command, when, f"published in {page.name}, {when_from}", page)
+    source = Provenance(command, when, f"published in {page.name}, {when_from}", page, verb)
     tables: list[Table] = []
     level = 0
     heading = ""

@@ -87,6 +87,8 @@ def _os_name() -> str:
 
 
 def _result_machine(kind: str, data: dict) -> str:
+    if data.get("emulated") is True:
+        return f"{data.get('cpu', '?')} emulated by QEMU on {data.get('host_cpu', '?')}"
     host = data.get("host") if isinstance(data.get("host"), dict) else {}
     if host:
         isa = " ".join(host.get("isa") or [])
