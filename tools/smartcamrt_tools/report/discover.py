@@ -29,6 +29,7 @@ KINDS = {
     "profile": "device profile (smartcamrt profile)",
     "emulated-run": "a run of the Raspberry Pi bundle under emulation (verify-pi.sh: emulation.json)",
     "bundle": "a Raspberry Pi bundle's BUNDLE.json",
+    "run": "a run folder's summary.json (smartcamrt run, ref-run)",
 }
 
 
@@ -86,6 +87,8 @@ def classify(data: Any) -> str | None:
         return "emulated-run"
     if "runtimes_bundled" in data and "target" in data:
         return "bundle"
+    if isinstance(data.get("tool"), str) and "run_id" in data and isinstance(data.get("stages"), dict):
+        return "run"
     return None
 
 

@@ -48,8 +48,8 @@ def run_missing(sections: list[Section], context: Context, out: Path) -> int:
     steps, cannot = plan_missing(sections, context, out)
     for section in cannot:
         _say(
-            f"{section.title}: cannot be run cheaply here (its inputs are missing); "
-            f"run {section.fill_command}"
+            f"{section.title}: nothing --run can run for it here (inputs missing, or not a cheap step); "
+            f"fill it with {section.fill_command}"
         )
     if not steps:
         _say("nothing to run: every section that can be filled here has its results")

@@ -223,7 +223,8 @@ def emulated_run(folder: Path, exit_code: int = 0) -> Path:
         folder / "summary.json",
         {
             "tool": "smartcamrt run",
-            "config": {"model": "/m/yolov5n-320.onnx", "runtime": "ort", "input": "320x320", "threads": 2},
+            "run_id": "20261205-085033-d66a",
+            "config": {"model": "/m/pi-model.onnx", "runtime": "ort", "input": "320x320", "threads": 2},
             "frames": {"processed": 1},
             "model": {"name": "yolov5n-320.onnx"},
             "resources": {"rss_mb": {"max": 185.7}},
@@ -259,6 +260,22 @@ def bundle(folder: Path) -> Path:
     )
 
 
+def run_folder(folder: Path, model: str = "yolov5n-320.onnx") -> Path:
+    return _write(
+        folder / "summary.json",
+        {
+            "run_id": "20261205-100026-2ca9",
+            "tool": "smartcamrt run",
+            "config": {"model": f"/m/{model}", "runtime": "ort", "source": "/a/vtest.avi"},
+            "frames": {"captured": 100, "processed": 97, "dropped": 3},
+            "fps": 9.7,
+            "stages": {"e2e_ms": {"p50": 41.5, "p95": 77.25}},
+            "adaptation": {"slo_attainment": 0.93, "effective_accuracy": 0.278},
+            "interrupted": False,
+        },
+    )
+
+
 def everything(root: Path) -> Path:
     """One of each, in folders whose names say nothing about what they hold (discovery is by content)."""
     runtimes(root / "a")
@@ -268,4 +285,6 @@ def everything(root: Path) -> Path:
     stress(root / "e", profile=str(prof))
     emulated_run(root / "f" / "pi-run")
     bundle(root / "g")
+    run_folder(root / "h" / "20261205-100026-2ca9")
+    run_folder(root / "e" / "adaptive", model="inside-stress.onnx")  # a stress mode's: the stress section's
     return root

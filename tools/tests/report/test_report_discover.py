@@ -19,6 +19,7 @@ def test_every_kind_is_found_by_content_wherever_it_lies(tmp_path):
         "emulated-run",
         "model-comparison",
         "profile",
+        "run",
         "runtimes",
         "stress",
     ]

@@ -20,6 +20,7 @@ SECTION_TABLES = {  # section -> (table id, a value that must be in it)
     "models": ("models-table", "0.8991"),
     "compression": ("compression-table", "502,013"),
     "stress": ("stress-table", "0.772"),
+    "runs": ("runs-table", "77.2"),
     "deployment": ("deployment-runs", "2152"),
     "machine": ("machine-host", "CPU model"),
 }
@@ -147,3 +148,11 @@ def test_a_failed_emulated_run_is_named(tmp_path):
     page, _, _ = report(tmp_path, results)
     assert "Runs that failed under emulation: pi-litert (exit 132)" in page
     assert "cortex-a72 emulated by QEMU on Test CPU 9000" in page  # the machine it records
+
+
+def test_run_folders_of_other_sections_are_left_to_them(tmp_path):
+    page, _, _ = report(tmp_path, synthetic.everything(tmp_path / "results"))
+    runs = table_html(page, "runs-table")
+    assert "yolov5n-320.onnx" in runs
+    assert "inside-stress.onnx" not in runs and "pi-model.onnx" not in runs
+    assert "97 / 3" in runs and "0.930" in runs

@@ -43,6 +43,6 @@ def others_note(results: list[Result], what: str) -> list[str]:
 
 
 def ordered_modules():
-    from . import compression, deployment, machine, models, runtimes, stress
+    from . import compression, deployment, machine, models, runs, runtimes, stress
 
-    return [runtimes, models, compression, stress, deployment, machine]
+    return [runtimes, models, compression, stress, runs, deployment, machine]
