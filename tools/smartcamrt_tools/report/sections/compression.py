@@ -38,7 +38,7 @@ def columns(rows: list[dict]) -> list[tuple[str, str, str]]:
     chosen = [c for c in PREFERRED if c[0] in present]
     known = {c[0] for c in chosen}
     extra = sorted(present - known)
-    return chosen + [(k, k.replace("_", " "), ".3g" if k.endswith(("_ms", "speedup")) else "") for k in extra]
+    return chosen + [(k, k.replace("_", " "), ".2f" if k.endswith(("_ms", "speedup")) else "") for k in extra]
 
 
 def _latency_key(rows: list[dict]) -> str | None:
