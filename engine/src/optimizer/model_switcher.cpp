@@ -46,6 +46,13 @@ bool ModelSwitcher::request(const SwitchRequest& request) {
     std::string failure;
     try {
       prepared = create_task(config);
+      // A detector cannot take a text stream's items, nor a text model a video's: refused here, the
+      // stream stays on its model (found when a text run switched to a detector and then failed).
+      const bool texts = source_.kind == SourceKind::kText;
+      if (prepared->takes_images() == texts) {
+        throw Error("model '" + config.model_path + "' is a " + prepared->info().task + " model and takes " +
+                    (texts ? "frames but this stream reads texts" : "texts but this stream reads frames"));
+      }
       prepared->warm_up(source_, kWarmupRuns);
     } catch (const std::exception& e) {
       failure = first_line(e.what());
