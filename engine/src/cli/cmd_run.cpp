@@ -37,6 +37,11 @@ int run_command(int argc, char** argv) {
   app.add_option("--runtime", config.task.runtime, "backend name (default: from the model file's suffix)");
   app.add_flag("--force", config.task.force, "run a model whose manifest records a failed parity check");
   app.add_flag("--no-save", no_save, "do not write the annotated video/images");
+  app.add_option("--segment-s", config.segment_s,
+                 "seconds of source video per annotated segment (annotated/segment-NNNNN.mkv); a hard kill loses "
+                 "at most the segment being written")
+      ->check(CLI::Range(0.1, 86400.0))
+      ->capture_default_str();
   app.add_flag("--no-telemetry", no_telemetry, "do not sample CPU/memory/GPU");
   app.add_option("--sample-ms", config.sample_interval_ms, "resource sampling interval in ms")
       ->check(CLI::Range(10, 60000))

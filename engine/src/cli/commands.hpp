@@ -7,6 +7,7 @@ int bench_command(int argc, char** argv);
 int info_command(int argc, char** argv);
 int profile_command(int argc, char** argv);
 int stress_command(int argc, char** argv);
+int summarize_command(int argc, char** argv);
 // Commands the engine does not implement go to the Python tooling (smartcamrt-tools).
 int tools_handoff(int argc, char** argv);
 

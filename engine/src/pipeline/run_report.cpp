@@ -58,6 +58,25 @@ nlohmann::json adaptation_json(const RunContext& c) {
 
 }  // namespace
 
+void set_frame_figures(nlohmann::json& doc, const RunContext& c, const RunStatistics& stats) {
+  doc["frames"] = {{"captured", c.captured}, {"processed", c.processed}, {"dropped", c.dropped}};
+  doc["duration_s"] = round3(c.duration_s);
+  doc["fps"] = round3(fps_of(c));
+  auto& stages = doc["stages"] = nlohmann::json::object();
+  for (const auto& [name, s] : stats.stages()) stages[name] = stats_json(s);
+  auto& resources = doc["resources"] = nlohmann::json::object();
+  for (const auto& [name, s] : stats.resources()) resources[name] = {{"mean", round3(s.mean)}, {"max", round3(s.max)}};
+  if (resources.contains("cpu_proc_pct") && c.host.cores > 0) {
+    // Normalised by the core count: 100 = every core busy.
+    resources["cpu_proc_norm_pct"] = {{"mean", round3(resources["cpu_proc_pct"]["mean"].get<double>() / c.host.cores)},
+                                      {"max", round3(resources["cpu_proc_pct"]["max"].get<double>() / c.host.cores)}};
+  }
+  auto& events = doc["events"] = nlohmann::json::array();
+  for (const RunEvent& e : stats.events())
+    events.push_back({{"frame", e.frame}, {"ts_ms", round3(e.ts_ms)}, {"event", e.event}});
+  doc["adaptation"] = adaptation_json(c);
+}
+
 nlohmann::json summary_json(const RunContext& c, const RunStatistics& stats) {
   const RunConfig& config = *c.config;
   nlohmann::json doc;
@@ -91,25 +110,11 @@ nlohmann::json summary_json(const RunContext& c, const RunStatistics& stats) {
                    {"width", c.source.width},
                    {"height", c.source.height},
                    {"fps", c.source.fps}};
-  doc["frames"] = {{"captured", c.captured}, {"processed", c.processed}, {"dropped", c.dropped}};
-  doc["duration_s"] = round3(c.duration_s);
-  doc["fps"] = round3(fps_of(c));
-  auto& stages = doc["stages"] = nlohmann::json::object();
-  for (const auto& [name, s] : stats.stages()) stages[name] = stats_json(s);
-  auto& resources = doc["resources"] = nlohmann::json::object();
-  for (const auto& [name, s] : stats.resources()) resources[name] = {{"mean", round3(s.mean)}, {"max", round3(s.max)}};
-  if (resources.contains("cpu_proc_pct") && c.host.cores > 0) {
-    // Normalised by the core count: 100 = every core busy.
-    resources["cpu_proc_norm_pct"] = {{"mean", round3(resources["cpu_proc_pct"]["mean"].get<double>() / c.host.cores)},
-                                      {"max", round3(resources["cpu_proc_pct"]["max"].get<double>() / c.host.cores)}};
-  }
-  auto& events = doc["events"] = nlohmann::json::array();
-  for (const RunEvent& e : stats.events())
-    events.push_back({{"frame", e.frame}, {"ts_ms", round3(e.ts_ms)}, {"event", e.event}});
-  doc["adaptation"] = adaptation_json(c);
+  set_frame_figures(doc, c, stats);
   if (!config.load.empty()) doc["config"]["load"] = config.load;
   doc["files"] = c.files;
   doc["interrupted"] = c.interrupted;
+  doc["final"] = true;  // a checkpoint written while the run goes on says false (Stream::checkpoint)
   return doc;
 }
 

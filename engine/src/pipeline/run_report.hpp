@@ -49,6 +49,10 @@ struct RunContext {
 };
 
 nlohmann::json summary_json(const RunContext& context, const RunStatistics& stats);
+// The part of summary.json that follows from the processed items alone (frames, duration_s, fps, stages,
+// resources, events, adaptation): shared by the run's own summary and `smartcamrt summarize`, which
+// rebuilds it from frames.csv. Reads neither context.config nor the model.
+void set_frame_figures(nlohmann::json& doc, const RunContext& context, const RunStatistics& stats);
 std::string summary_table(const RunContext& context, const RunStatistics& stats);
 
 }  // namespace smartcamrt

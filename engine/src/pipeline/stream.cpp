@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "smartcamrt/backends/backend.hpp"
+#include "smartcamrt/core/atomic_file.hpp"
 #include "smartcamrt/core/error.hpp"
 #include "smartcamrt/pipeline/frame_queue.hpp"
 #include "smartcamrt/pipeline/stop_signal.hpp"
@@ -54,11 +55,12 @@ void capture_loop(FrameSource& source, const RunConfig& config, Clock::time_poin
   queue.close();
 }
 
-void write_summary(const std::string& path, const nlohmann::json& summary) {
-  std::ofstream out(path);
-  out << summary.dump(2) << "\n";
-  if (!out) throw Error("cannot write '" + path + "'");
-}
+// Every few seconds while the run goes on, so that a killed run leaves a summary (marked "final": false)
+// with its configuration, host and versions; `smartcamrt summarize` brings its figures up to frames.csv.
+constexpr auto kCheckpointInterval = std::chrono::seconds(5);
+// Computing the summary sorts every per-frame figure: on a run of days the interval grows so that the
+// checkpoint never takes more than this share of the inference thread's time.
+constexpr double kCheckpointMaxShare = 0.01;
 
 std::string label_of(const ModelInfo& model) { return model.runtime + "/" + model.name; }
 
@@ -89,8 +91,8 @@ Stream::Stream(int id, std::string source_spec, std::string out_dir, const Strea
   context_.source = source_->info();
   context_.host = shared.host;
   context_.slo_ms = config_.adapt.slo_ms;
-  outputs_ =
-      std::make_unique<RunOutputs>(out_dir, task_->open_sink({out_dir, context_.source, config_.save_annotated}));
+  outputs_ = std::make_unique<RunOutputs>(
+      out_dir, task_->open_sink({out_dir, context_.source, config_.save_annotated, config_.segment_s}));
   context_.files = outputs_->files();
   const std::string warning = isa_mismatch_warning(task_->info(), shared.host.isa);
   if (!warning.empty()) {
@@ -312,6 +314,7 @@ void Stream::run() {
       }
       if (images) done.item.name = item->frame.name;
       results.push(std::move(done));
+      checkpoint(t_done, frames.dropped() + lost_to_failure);
     }
   } catch (...) {
     join_threads();
@@ -337,8 +340,31 @@ StreamReport Stream::finish(bool interrupted) {
   report.processed = context_.processed;
   report.dropped = context_.dropped;
   report.switches = switches_;
-  write_summary(report.summary_path, summary_json(context_, stats_));
+  write_file_atomically(report.summary_path, summary_json(context_, stats_).dump(2) + "\n");
   return report;
+}
+
+void Stream::checkpoint(Clock::time_point now, int64_t dropped) {
+  if (now < next_checkpoint_) return;
+  RunContext c = context_;
+  c.captured = captured_.load();
+  c.processed = static_cast<int64_t>(stats_.processed());
+  c.dropped = dropped;
+  c.duration_s = ms_between(shared_.start, now) / 1000.0;
+  c.switches = switches_;
+  c.interrupted = true;  // read after the process is gone, a checkpoint is the summary of a run cut short
+  nlohmann::json doc = summary_json(c, stats_);
+  doc["final"] = false;
+  try {
+    write_file_atomically((fs::path(context_.out_dir) / "summary.json").string(), doc.dump(2) + "\n");
+  } catch (const Error& e) {  // a full card must not stop the camera: frames.csv still has every frame
+    if (!checkpoint_warned_) std::fprintf(stderr, "stream %d: summary checkpoint not written: %s\n", id_, e.what());
+    checkpoint_warned_ = true;
+  }
+  const auto cost = Clock::now() - now;
+  next_checkpoint_ =
+      now + std::max<Clock::duration>(kCheckpointInterval,
+                                      std::chrono::duration_cast<Clock::duration>(cost / kCheckpointMaxShare));
 }
 
 }  // namespace smartcamrt

@@ -75,6 +75,8 @@ class Stream : public AdaptableStream {
   void between_items();
   void add_event(const std::string& event);
   void record_window(double t_s, double e2e_ms, int64_t dropped, bool processed);
+  // Rewrites summary.json (atomically) when the checkpoint interval has passed.
+  void checkpoint(Clock::time_point now, int64_t dropped);
 
   int id_;
   StreamShared shared_;
@@ -92,6 +94,8 @@ class Stream : public AdaptableStream {
   std::string pending_event_;
   std::optional<SwitchRequest> pending_switch_;
   Clock::time_point end_;
+  Clock::time_point next_checkpoint_{};  // the first processed item writes one at once
+  bool checkpoint_warned_ = false;
 
   mutable std::mutex mutex_;  // guards what the controller reads and writes
   std::optional<SwitchRequest> requested_;

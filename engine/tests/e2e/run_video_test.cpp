@@ -87,7 +87,12 @@ TEST(RunVideo, ThirtyFramesOfVtestGiveThirtyRowsAndMatchingOutputs) {
   }
   EXPECT_GT(summary["fps"].get<double>(), 0.0);
   EXPECT_EQ(summary["host"]["cores"].get<int>(), static_cast<int>(std::thread::hardware_concurrency()));
-  EXPECT_GT(std::filesystem::file_size(out + "/annotated.mp4"), 10000u);
+  // 30 frames at 10 fps: one 10-second segment, closed at the end of the run.
+  cv::VideoCapture annotated(out + "/annotated/segment-00000.mkv", cv::CAP_FFMPEG);
+  int annotated_frames = 0;
+  for (cv::Mat image; annotated.read(image);) ++annotated_frames;
+  EXPECT_EQ(annotated_frames, 30);
+  EXPECT_FALSE(std::filesystem::exists(out + "/annotated/segment-00001.mkv"));
   EXPECT_NE(result.out.find("30 processed, 0 dropped"), std::string::npos) << result.out;
 }
 

@@ -21,7 +21,8 @@ struct RunConfig {
   std::string out_dir;               // empty = runs/<run_id>
   int64_t max_frames = 0;            // per stream; 0 = the whole source
   bool realtime = false;             // pace a file at its frame rate and drop frames when behind
-  bool save_annotated = true;        // annotated.mp4 or annotated/ images
+  bool save_annotated = true;        // annotated/: video segments or images
+  double segment_s = 10.0;           // length of each annotated video segment (a kill loses at most one)
   bool telemetry = true;             // resource sampler on
   int sample_interval_ms = 100;
   bool print_progress = false;  // live status line on stdout when it is a terminal

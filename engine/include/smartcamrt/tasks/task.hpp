@@ -65,6 +65,7 @@ struct SinkOptions {
   std::string out_dir;
   SourceInfo source;
   bool save_annotated = true;
+  double segment_s = 10.0;  // length of each annotated video segment at the source's frame rate
 };
 
 class Task {

@@ -13,6 +13,7 @@
 #include "smartcamrt/core/clock.hpp"
 #include "smartcamrt/core/error.hpp"
 #include "smartcamrt/tasks/detection/annotate.hpp"
+#include "smartcamrt/tasks/detection/segmented_video.hpp"
 
 namespace fs = std::filesystem;
 
@@ -22,7 +23,8 @@ namespace {
 double round3(double value) { return std::round(value * 1000.0) / 1000.0; }
 double round2(double value) { return std::round(value * 100.0) / 100.0; }
 
-// detections.jsonl and the annotated video (video/camera/stream sources) or images (image sources).
+// detections.jsonl and the annotated video in segments (video/camera/stream sources) or images (image
+// sources), both under annotated/.
 class DetectionSink : public ResultSink {
  public:
   DetectionSink(const SinkOptions& options, std::vector<std::string> labels)
@@ -32,19 +34,16 @@ class DetectionSink : public ResultSink {
     if (!jsonl_) throw Error("cannot create '" + jsonl_path + "': " + std::strerror(errno));
     if (!save_annotated_) return;
     const bool images = source_.kind == SourceKind::kImage || source_.kind == SourceKind::kImageFolder;
+    const std::string annotated_dir = (fs::path(options.out_dir) / "annotated").string();
     if (images) {
-      annotated_dir_ = (fs::path(options.out_dir) / "annotated").string();
+      annotated_dir_ = annotated_dir;
       std::error_code ec;
       fs::create_directories(annotated_dir_, ec);
       if (ec) throw Error("cannot create '" + annotated_dir_ + "': " + ec.message());
     } else {
-      const std::string video_path = (fs::path(options.out_dir) / "annotated.mp4").string();
-      const double fps = source_.fps > 0 ? source_.fps : 30.0;
-      video_.open(video_path, cv::VideoWriter::fourcc('m', 'p', '4', 'v'), fps,
-                  cv::Size(source_.width, source_.height));
-      if (!video_.isOpened()) {
-        throw Error("cannot create '" + video_path + "' (no MPEG-4 encoder in OpenCV's FFmpeg?); pass --no-save");
-      }
+      video_ =
+          std::make_unique<SegmentedVideoWriter>(annotated_dir, source_.fps, cv::Size(source_.width, source_.height),
+                                                 frames_per_segment(options.segment_s, source_.fps));
     }
   }
   ~DetectionSink() override { close(); }
@@ -62,8 +61,8 @@ class DetectionSink : public ResultSink {
     if (!annotated_dir_.empty()) {
       const std::string name = item.name.empty() ? std::to_string(record.frame) + ".jpg" : item.name;
       cv::imwrite((fs::path(annotated_dir_) / name).string(), item.image);
-    } else if (item.image.cols == source_.width && item.image.rows == source_.height) {
-      video_.write(item.image);
+    } else if (video_ && item.image.cols == source_.width && item.image.rows == source_.height) {
+      video_->write(item.image);
     }
   }
 
@@ -72,12 +71,12 @@ class DetectionSink : public ResultSink {
       std::fclose(jsonl_);
       jsonl_ = nullptr;
     }
-    if (video_.isOpened()) video_.release();
+    if (video_) video_->close();
   }
 
   std::vector<std::string> files() const override {
     std::vector<std::string> files{"detections.jsonl"};
-    if (save_annotated_) files.push_back(annotated_dir_.empty() ? "annotated.mp4" : "annotated/");
+    if (save_annotated_) files.push_back("annotated/");
     return files;
   }
 
@@ -86,7 +85,7 @@ class DetectionSink : public ResultSink {
   bool save_annotated_;
   std::vector<std::string> labels_;
   std::FILE* jsonl_ = nullptr;
-  cv::VideoWriter video_;
+  std::unique_ptr<SegmentedVideoWriter> video_;  // video sources
   std::string annotated_dir_;
 };
 
