@@ -115,6 +115,14 @@ def model_size_mb(config: Config) -> float:
     return size / 1e6
 
 
+def dev_accuracy(config: Config) -> float | None:
+    """A text model's SST-2 dev accuracy from its manifest (text_dev.py measures it through the engine)."""
+    if not config.text:
+        return None
+    manifest = json.loads(config.artifact.with_name(config.artifact.name + ".json").read_text())
+    return (manifest.get("accuracy") or {}).get("accuracy")
+
+
 def timing_of(folder: Path) -> dict:
     """Per-item figures of one run: first inference, then p50/p99 of the rest, from frames.csv; peak
     RSS and mean CPU from summary.json."""
@@ -227,6 +235,8 @@ def measure(
                 "parameters_m": cost["parameters"] / 1e6,
                 "gflops": cost["flops"] / 1e9,
                 "flops_at": f"seq{length}" if config.text else config.family.split("-")[1],
+                "accuracy": dev_accuracy(config),
+                "metric": "SST-2 dev accuracy (manifest)" if config.text else "",
                 "init_ms": bench["init_ms"],
                 **{k: v for k, v in figures.items() if k != "inputs"},
             }
