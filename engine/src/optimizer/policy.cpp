@@ -71,6 +71,13 @@ Window summarize_window(const Observation& obs, double slo_ms) {
   return w;
 }
 
+// Answers in a row, newest first, later than the SLO.
+size_t newest_late_run(const Observation& obs, double slo_ms) {
+  size_t run = 0;
+  for (auto it = obs.e2e_ms.rbegin(); it != obs.e2e_ms.rend() && *it > slo_ms; ++it) ++run;
+  return run;
+}
+
 // The window's median lags a load that started within it (it crosses when half the window is slow);
 // once the slowness is known to be systemic, the newest half tells its level.
 void raise_slowdown_from_newest_half(PolicyState& state, const Observation& obs, const Window& w, const Rung& running) {
@@ -163,6 +170,7 @@ void validate_policy_params(const PolicyParams& p) {
   if (!(p.probe_s >= 0)) bad("probe_s", p.probe_s, "must be >= 0");
   if (!(p.release_s > 0)) bad("release_s", p.release_s, "must be > 0");
   if (p.min_window < 1) bad("min_window", 0, "must be >= 1");
+  if (p.sustained_late < 1) bad("sustained_late", 0, "must be >= 1");
   if (!(p.drop_tolerance >= 0 && p.drop_tolerance < 1)) bad("drop_tolerance", p.drop_tolerance, "must be in [0, 1)");
   if (!(p.retry_failed_s >= 0)) bad("retry_failed_s", p.retry_failed_s, "must be >= 0");
 }
@@ -207,9 +215,10 @@ Decision decide(const std::vector<Rung>& ladder, const Observation& obs, const P
                    "fallback:" + running.id + " failed -> " + ladder[*target].id);
   }
 
-  // 3. Judge only a full window of this rung.
+  // 3. Judge only a full window of this rung, or a short one that is late throughout its newest frames.
   const Window w = summarize_window(obs, params.slo_ms);
-  if (w.offered < params.min_window) {
+  const bool sustained = newest_late_run(obs, params.slo_ms) >= params.sustained_late;
+  if (w.offered < params.min_window && !sustained) {
     return stay(cur, "window " + std::to_string(w.offered) + "<" + std::to_string(params.min_window));
   }
   if (w.answered > 0) update_slowdown(state, w.p50 / running.p50_ms, now, params);
@@ -230,10 +239,16 @@ Decision decide(const std::vector<Rung>& ladder, const Observation& obs, const P
   const bool broken = (w.answered > 0 && w.p95 > slo) || w.drop_rate > params.drop_tolerance;
   const double hold = state.up_hold_s(params);
 
-  // A step up that has held as long as the hold asked for is confirmed: the back-off is forgiven.
+  // A step up that has held as long as the hold asked for is confirmed: the back-off is forgiven. So it
+  // is when the load has changed: the slowdown has fallen to half of what broke the last probe.
   if (state.up_entered_s && !state.probe_from && now - *state.up_entered_s >= hold) {
     state.hold_scale = 1;
+    state.backoff_slowdown = 0;
     state.up_entered_s.reset();
+  }
+  if (state.hold_scale > 1 && state.backoff_slowdown > 0 && state.slowdown <= 0.5 * state.backoff_slowdown) {
+    state.hold_scale = 1;
+    state.backoff_slowdown = 0;
   }
 
   // 4. Probation: the first broken window after a step up sends the stream back, cooldown or not
@@ -255,6 +270,9 @@ Decision decide(const std::vector<Rung>& ladder, const Observation& obs, const P
         back = r;
         if (predicted(r) <= budget) break;
       }
+      // Going past the origin means the load rose for every rung: the probe met a new load rather than
+      // a wrong prediction, so its back-off lasts only as long as that load.
+      if (back > origin) state.backoff_slowdown = std::max(state.backoff_slowdown, state.slowdown);
       return request(state, Decision::Action::kRevert, cur, back,
                      "adapt:revert " + figures + ">" + fixed(slo, 0) + context() + " on " + running.id + " -> " +
                          ladder[back].id + " (hold " + fixed(state.up_hold_s(params), 0) + "s)");
@@ -267,11 +285,13 @@ Decision decide(const std::vector<Rung>& ladder, const Observation& obs, const P
   // not a burst. Go to the most accurate lighter rung predicted to fit, skipping rungs if needed.
   if (broken) {
     state.ready_since_s.reset();
-    const bool systemic = predicted(cur) > slo || w.miss_rate > kSystemicMissShare;
+    const bool systemic = sustained || predicted(cur) > slo || w.miss_rate > kSystemicMissShare;
     if (!systemic) return stay(cur, "burst " + figures + ">" + fixed(slo, 0) + " pred " + fixed(predicted(cur), 0));
     const std::optional<size_t> first = nearest_lighter(ladder, state, cur, now, params);
     if (!first) return stay(cur, "lightest " + figures + ">" + fixed(slo, 0) + context());
-    if (cooling) return stay(cur, "cooldown " + figures + ">" + fixed(slo, 0));
+    // The cooldown keeps a window's judgement from following a switch too closely; frames late one
+    // after another need no such care (a step down cannot start an oscillation).
+    if (cooling && !sustained) return stay(cur, "cooldown " + figures + ">" + fixed(slo, 0));
     // The whole window's median lags a load that started within it (it crosses when half the window
     // is slow); now that the slowness is known to be systemic, the newest half tells its level, so
     // the first step down goes far enough instead of needing a second one after the cooldown.
@@ -292,13 +312,17 @@ Decision decide(const std::vector<Rung>& ladder, const Observation& obs, const P
     if (state.up_entered_s) {  // the last step up did not hold: wait longer before the next
       back_off(state, params);
       state.up_entered_s.reset();
+    } else if (state.hold_scale > 1) {  // a load rose after a failed probe: its back-off lasts as long as it
+      state.backoff_slowdown = std::max(state.backoff_slowdown, state.slowdown);
     }
     return request(state, Decision::Action::kDown, cur, *target,
                    "adapt:down " + figures + ">" + fixed(slo, 0) + context() + " -> " + ladder[*target].id + " " + fit);
   }
 
-  // 6. Step up, one working rung at a time, once the stream has been calm and the next rung predicted
-  // to fit with headroom for the whole hold.
+  // 6. Step up once the stream has been calm and the next rung predicted to fit with headroom for the
+  // whole hold: to the most accurate working rung predicted to fit (when a load goes away, every rung's
+  // time it costs on a light rung is accuracy lost), or only to the next one while a failed probe's
+  // back-off lasts (the prediction was wrong there once; go carefully).
   const std::optional<size_t> next = nearest_heavier(state, cur, now, params);
   if (!next) {
     state.ready_since_s.reset();
@@ -314,9 +338,15 @@ Decision decide(const std::vector<Rung>& ladder, const Observation& obs, const P
   const double held = now - *state.ready_since_s;
   if (held < hold) return stay(cur, "hold " + fixed(held, 1) + "<" + fixed(hold, 1) + "s");
   if (cooling) return stay(cur, "cooldown " + figures);
-  return request(state, Decision::Action::kUp, cur, *next,
-                 "adapt:up " + figures + "<=" + fixed(budget, 0) + context() + " -> " + ladder[*next].id + " (pred " +
-                     fixed(predicted(*next), 0) + "<=" + fixed(budget, 0) + ")");
+  size_t target = *next;
+  if (state.hold_scale <= 1) {
+    for (size_t r = *next; r-- > 0;) {
+      if (usable(state, r, now, params) && predicted(r) <= budget) target = r;
+    }
+  }
+  return request(state, Decision::Action::kUp, cur, target,
+                 "adapt:up " + figures + "<=" + fixed(budget, 0) + context() + " -> " + ladder[target].id + " (pred " +
+                     fixed(predicted(target), 0) + "<=" + fixed(budget, 0) + ")");
 }
 
 }  // namespace smartcamrt

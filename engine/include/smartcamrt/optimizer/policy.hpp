@@ -57,14 +57,19 @@ struct Observation {
 };
 
 struct PolicyParams {
-  double slo_ms = 100;           // the promise: p95 end to end
-  double headroom = 0.8;         // a rung qualifies when its predicted p95 <= headroom * slo_ms
-  double cooldown_s = 2.0;       // no adaptive switch sooner than this after the last one took effect
-  double up_hold_s = 5.0;        // calm, with the next heavier rung predicted to fit, this long before stepping up
-  double max_up_hold_s = 120;    // ceiling of the hold once failed probes have doubled it
-  double probe_s = 3.0;          // a step up stays on probation this long (and at least one full window)
-  double release_s = 2.0;        // time constant at which the slowdown estimate falls when the load goes
-  size_t min_window = 20;        // fewer frames offered than this: no judgement (keep it <= the frames a window holds)
+  double slo_ms = 100;         // the promise: p95 end to end
+  double headroom = 0.8;       // a rung qualifies when its predicted p95 <= headroom * slo_ms
+  double cooldown_s = 2.0;     // no adaptive switch sooner than this after the last one took effect
+  double up_hold_s = 5.0;      // calm, with the next heavier rung predicted to fit, this long before stepping up
+  double max_up_hold_s = 120;  // ceiling of the hold once failed probes have doubled it
+  double probe_s = 3.0;        // a step up stays on probation this long (and at least one full window)
+  double release_s = 2.0;      // time constant at which the slowdown estimate falls when the load goes
+  size_t min_window = 20;      // fewer frames offered than this: no judgement (keep it <= the frames a window holds)
+  // This many newest answers in a row later than the SLO: the stream is slow now, not bursting. Judged
+  // even on a window shorter than min_window, so a rung that breaks right after a switch (a probe met
+  // by a rising load, a step down that was not deep enough) is left after this many frames instead of
+  // a whole new window. Half of min_window: the point where a full window's median crosses anyway.
+  size_t sustained_late = 10;
   double drop_tolerance = 0.01;  // dropped / offered above this breaks the promise as much as latency does
   double retry_failed_s = 30;    // a rung that failed is not chosen again before this
 };
@@ -75,7 +80,8 @@ struct Decision {
   enum class Action {
     kStay,      // keep the running rung (target == obs.rung)
     kDown,      // overloaded: the most accurate lighter rung predicted to fit
-    kUp,        // calm long enough: the next heavier working rung, on probation
+    kUp,        // calm long enough: a heavier working rung, on probation (the most accurate predicted to
+                // fit; only the next one while a failed probe's back-off lasts)
     kRevert,    // the probe broke the promise: back to the rung it came from, hold doubled
     kFallback,  // the running rung failed: the next working rung, lighter first
   };
@@ -105,8 +111,13 @@ struct PolicyState {
   std::optional<double> ready_since_s;  // calm with the next heavier rung fitting, since
   std::optional<size_t> probe_from;     // on probation: where a failed probe goes back to
   double probe_until_s = 0;
-  std::optional<double> up_entered_s;    // the running rung was reached by a step up not confirmed yet
-  double hold_scale = 1;                 // doubled by each failed probe, reset once a step up holds
+  std::optional<double> up_entered_s;  // the running rung was reached by a step up not confirmed yet
+  double hold_scale = 1;               // doubled by each failed probe, reset once a step up holds
+  // Where a failed probe met a load that rose for every rung (its revert went past its origin, or a
+  // step down followed): that load's slowdown. Once the slowdown has fallen to half of it, the load
+  // has gone and the hold starts afresh. 0: the probe's prediction itself was wrong; the back-off
+  // lasts until a step up holds.
+  double backoff_slowdown = 0;
   std::map<size_t, double> failed_at_s;  // rung -> when it last failed
   int64_t switches = 0;                  // switches that took effect
 
