@@ -22,16 +22,17 @@ constexpr Command kCommands[] = {
      "measure every model x runtime x threads here (the optimizer's profile)"},
     {"info", smartcamrt::cli::info_command, "versions, host, backends and their availability"},
     {"stress", smartcamrt::cli::stress_command, "static heaviest vs lightest vs adaptive under an injected load"},
+    {"summarize", smartcamrt::cli::summarize_command, "rebuild a killed run's summary.json from its frames.csv"},
 };
 
 void print_usage() {
   std::printf("usage: smartcamrt <command> [options]   (smartcamrt <command> --help)\n\nengine commands:\n");
-  for (const Command& command : kCommands) std::printf("  %-8s %s\n", command.name, command.summary);
+  for (const Command& command : kCommands) std::printf("  %-9s %s\n", command.name, command.summary);
   std::printf(
       "\ntooling commands (Python, smartcamrt-tools):\n"
-      "  export   prepare a model (YOLOv5 .pt -> ONNX) with its manifest and parity check\n"
-      "  ref-run  the Python reference loop, for comparison with the engine\n"
-      "  report   the benchmark results in one report (report.html, report.md; docs/report.md)\n");
+      "  export    prepare a model (YOLOv5 .pt -> ONNX) with its manifest and parity check\n"
+      "  ref-run   the Python reference loop, for comparison with the engine\n"
+      "  report    the benchmark results in one report (report.html, report.md; docs/report.md)\n");
 }
 
 }  // namespace
