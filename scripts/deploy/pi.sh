@@ -18,15 +18,22 @@
 # does; list in SYSTEM-PACKAGES.txt), the same builds the engine was linked against. Why: docs/deployment.md.
 #
 # Usage: scripts/deploy/pi.sh --out DIR [--build-dir DIR] [--runtimes ort,executorch,openvino,litert]
-#          [--models M ...] [--jobs N] [--no-build] [--werror]
+#          [--models M ...] [--sysroot DIR] [--jobs N] [--no-build] [--werror]
+#        (or `smartcamrt deploy pi --out DIR ...`, which hands its arguments to this script)
 #   --runtimes  which runtime libraries go into the bundle (default: every one that was built except
 #               LiteRT, whose only aarch64 registry build needs Armv8.1-A LSE atomics and aborts on a
 #               Pi 4; add it for a Pi 5-only bundle). The engine is always built with every backend
 #               whose aarch64 SDK could be fetched; a runtime left out of the bundle reports itself
 #               unavailable on the Pi (library not found).
 #   --models    model files (each with its <file>.json manifest) or names looked up in
-#               $SMARTCAMRT_HOME/models (default: yolov5n-640.onnx yolov5n-320.onnx, plus
-#               yolov5n-640.int8.onnx / yolov5n-320.int8.onnx where they exist)
+#               $SMARTCAMRT_HOME/models (default: yolov5n-640.onnx yolov5n-320.onnx
+#               yolov5n-640.int8.onnx yolov5n-320.int8.onnx; a missing one stops the script with the
+#               export command that makes it). The int8 rungs for Arm: `--format onnx-int8 --target-isa
+#               vnni` (qdq-u8s8: ORT's Arm kernels do not saturate, and u8 x s8 is their fast path;
+#               docs/quantization.md); `--target-isa portable` (qdq-u8u8) is the one an x86 host
+#               without VNNI can validate
+#   --sysroot   the Debian bookworm arm64 sysroot (default: $SMARTCAMRT_AARCH64_SYSROOT or
+#               .deps/sysroot-aarch64-bookworm, made by scripts/deploy/install-cross-deps.sh)
 #   --no-build  package the existing build dir as it is
 # Heavy steps (configure, compile) run under `flock /tmp/smartcamrt-heavy.lock` (a shared machine).
 # Prints the bundle path on its last line.
@@ -38,6 +45,7 @@ say() { printf '[pi] %s\n' "$*" >&2; }
 die() { say "$*"; exit 2; }
 
 out="" build_dir="$repo/build-aarch64" runtimes="" jobs="$(nproc)" do_build=1 werror=OFF
+sysroot="${SMARTCAMRT_AARCH64_SYSROOT:-$repo/.deps/sysroot-aarch64-bookworm}"
 models=()
 while (($#)); do
   case "$1" in
@@ -45,6 +53,7 @@ while (($#)); do
     --build-dir) build_dir="$(realpath -m "$2")"; shift 2 ;;
     --runtimes) runtimes="$2"; shift 2 ;;
     --models) shift; while (($#)) && [[ "$1" != --* ]]; do models+=("$1"); shift; done ;;
+    --sysroot) sysroot="$(realpath -m "$2")"; shift 2 ;;
     --jobs) jobs="$2"; shift 2 ;;
     --no-build) do_build=0; shift ;;
     --werror) werror=ON; shift ;;
@@ -64,8 +73,30 @@ version="$(sed -n 's/^project(smartcamrt VERSION \([0-9.]*\).*/\1/p' CMakeLists.
 name="smartcamrt-$version-linux-aarch64"
 heavy=(flock /tmp/smartcamrt-heavy.lock)
 
+# The sysroot is set up once, on purpose (apt downloads Debian arm64 packages; 658 MB unpacked): not here.
+[[ -f "$sysroot/.smartcamrt-sysroot" ]] ||
+  die "no arm64 sysroot at $sysroot: run scripts/deploy/install-cross-deps.sh (or scripts/deploy/sysroot.sh $sysroot)"
+
+# The models, before minutes of building: each must be there with its manifest.
+home="${SMARTCAMRT_HOME:-$HOME/.cache/smartcamrt}"
+if ((${#models[@]} == 0)); then
+  models=(yolov5n-640.onnx yolov5n-320.onnx yolov5n-640.int8.onnx yolov5n-320.int8.onnx)
+fi
+export_hint() { # the command that makes a default model
+  local size format=onnx isa=""
+  size="$(sed -n 's/.*-\([0-9]\{3\}\)\..*/\1/p' <<<"$1")"
+  [[ "$1" == *.int8.onnx ]] && format=onnx-int8 isa=" --target-isa vnni"
+  echo "smartcamrt export --weights \$SMARTCAMRT_ASSETS/models/yolov5n.pt --format $format$isa --imgsz $size --out $home/models"
+}
+for m in "${models[@]}"; do
+  src="$m"
+  [[ -f "$src" ]] || src="$home/models/$m"
+  [[ -f "$src" ]] || die "model '$m' not found (as a path or in $home/models): make it with: $(export_hint "$m")"
+  [[ -f "$src.json" ]] || die "model '$src' has no manifest ($src.json)"
+done
+
 # 1. Sysroot and runtime SDKs (idempotent) -------------------------------------------------------------
-sysroot="$(bash scripts/deploy/sysroot.sh | tail -1)"
+sysroot="$(bash scripts/deploy/sysroot.sh "$sysroot" | tail -1)"
 declare -A sdk=()
 while read -r rt folder; do
   [[ -n "${rt:-}" ]] && sdk[$rt]="$folder"
@@ -185,20 +216,10 @@ for f in "$root"/lib/*; do
   patchelf --set-rpath '$ORIGIN' "$f"
 done
 
-# Models: each with its manifest; SHA256SUMS over both.
-home="${SMARTCAMRT_HOME:-$HOME/.cache/smartcamrt}"
-if ((${#models[@]} == 0)); then
-  models=(yolov5n-640.onnx yolov5n-320.onnx)
-  for m in yolov5n-640.int8.onnx yolov5n-320.int8.onnx; do
-    [[ -f "$home/models/$m" && -f "$home/models/$m.json" ]] && models+=("$m")
-  done
-fi
+# Models: each with its manifest (found before the build, above); SHA256SUMS over both.
 for m in "${models[@]}"; do
   src="$m"
   [[ -f "$src" ]] || src="$home/models/$m"
-  [[ -f "$src" ]] || die "model '$m' not found (as a path or in $home/models): export it with
-  smartcamrt export --weights yolov5n.pt --format onnx --imgsz $(sed -n 's/.*-\([0-9]\{3\}\)\..*/\1/p' <<<"$m") --out $home/models"
-  [[ -f "$src.json" ]] || die "model '$src' has no manifest ($src.json)"
   python3 - "$src" <<'EOF' || die "model '$src': the manifest's sha256 does not match the file"
 import hashlib, json, sys
 path = sys.argv[1]

@@ -8,6 +8,8 @@ int info_command(int argc, char** argv);
 int profile_command(int argc, char** argv);
 int stress_command(int argc, char** argv);
 int summarize_command(int argc, char** argv);
+// Hands `deploy pi ...` to scripts/deploy/pi.sh of the source tree.
+int deploy_command(int argc, char** argv);
 // Commands the engine does not implement go to the Python tooling (smartcamrt-tools).
 int tools_handoff(int argc, char** argv);
 

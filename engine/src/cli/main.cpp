@@ -23,6 +23,7 @@ constexpr Command kCommands[] = {
     {"info", smartcamrt::cli::info_command, "versions, host, backends and their availability"},
     {"stress", smartcamrt::cli::stress_command, "static heaviest vs lightest vs adaptive under an injected load"},
     {"summarize", smartcamrt::cli::summarize_command, "rebuild a killed run's summary.json from its frames.csv"},
+    {"deploy", smartcamrt::cli::deploy_command, "build the Raspberry Pi bundle: deploy pi --out DIR"},
 };
 
 void print_usage() {

@@ -1,6 +1,7 @@
 """What the Raspberry Pi bundle tests share: where the bundle is, its unpacked copy, the ELF facts.
 
-The bundle is made by ``scripts/deploy/pi.sh --out build-aarch64/dist`` (a cross-build: minutes).
+The bundle is made by ``smartcamrt deploy pi --out build-aarch64/dist`` (scripts/deploy/pi.sh; a
+cross-build: minutes).
 Tests look for it in ``$SMARTCAMRT_PI_BUNDLE``, then ``build-aarch64/dist/``; where there is none they
 skip and say how to make it. The emulated runs also need qemu-user-static and the arm64 sysroot
 (``scripts/deploy/sysroot.sh``).
@@ -21,7 +22,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[3]
 DEPLOY_SCRIPTS = REPO / "scripts" / "deploy"
 SYSROOT = Path(os.environ.get("SMARTCAMRT_AARCH64_SYSROOT", REPO / ".deps" / "sysroot-aarch64-bookworm"))
-MAKE_BUNDLE = "scripts/deploy/pi.sh --out build-aarch64/dist"
+MAKE_BUNDLE = "smartcamrt deploy pi --out build-aarch64/dist"
 
 # Libraries every Raspberry Pi OS (and Debian) install has: glibc (libc6) and GCC's runtime
 # (libstdc++6, libgcc-s1), which apt itself depends on.

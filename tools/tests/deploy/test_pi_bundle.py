@@ -17,6 +17,30 @@ import pytest
 from .conftest import BASE_SYSTEM_LIBS, DEPLOY_SCRIPTS, EM_AARCH64, SYSROOT, Elf
 
 GLIBC_BOUND = (2, 36)  # Raspberry Pi OS bookworm = Debian 12
+# bookworm's libstdc++6 (GCC 12.2): a bundled runtime built with a newer GCC would need more and fail to load.
+GLIBCXX_BOUND = (3, 4, 30)
+CXXABI_BOUND = (1, 3, 13)
+# The libraries each runtime needs at run time, dlopen()ed by the backend or its plugins (so not all
+# of them are anyone's NEEDED): a runtime BUNDLE.json says is bundled must have them in lib/.
+RUNTIME_LIBRARIES = {
+    "ort": ["libonnxruntime.so.1"],
+    "executorch": ["libexecutorch.so", "libexecutorch_backend_xnnpack.so"],
+    "openvino": [
+        "libopenvino_arm_cpu_plugin.so",
+        "libopenvino_ir_frontend.so",
+        "libopenvino_onnx_frontend.so",
+    ],
+    "litert": ["libtensorflowlite_c.so"],
+}
+# The ladder's rungs a Pi starts from (docs/deployment.md): fp32 and int8 at 640 and 320.
+RUNGS = {
+    "yolov5n-640.onnx": ("fp32", 640),
+    "yolov5n-320.onnx": ("fp32", 320),
+    "yolov5n-640.int8.onnx": ("int8", 640),
+    "yolov5n-320.int8.onnx": ("int8", 320),
+}
+# int8 presets that are exact on Arm (ORT's Arm kernels do not saturate: docs/quantization.md).
+ARM_INT8_PRESETS = {"qdq-u8s8", "qdq-u8u8", "qdq-s8s8", "qdq-u8s8-reduce-range"}
 
 
 def _version(text: str) -> tuple[int, ...]:
@@ -161,12 +185,71 @@ def test_models_match_manifests_and_sums(bundle: Path):
         manifest = json.loads(Path(f"{artifact}.json").read_text())
         assert manifest["sha256"] == hashlib.sha256(artifact.read_bytes()).hexdigest(), artifact.name
         assert manifest["file"] == artifact.name
-        assert manifest["format"] in ("onnx", "executorch", "tflite", "openvino")
-    sizes = {
-        json.loads((models / f"{m}.json").read_text())["input"]["shape"][-1]
-        for m in ["yolov5n-640.onnx", "yolov5n-320.onnx"]
-    }
-    assert sizes == {640, 320}
+        assert manifest["format"] in (
+            "onnx",
+            "onnx-int8",
+            "executorch",
+            "executorch-int8",
+            "tflite",
+            "tflite-int8",
+            "openvino",
+            "openvino-int8",
+        ), f"{artifact.name}: format {manifest['format']!r}"
+        # Multi-file artifacts (OpenVINO's .bin) list every file with its own hash.
+        for part in manifest.get("files", []):
+            part_path = models / part["file"]
+            assert part_path.is_file(), f"{artifact.name}: manifest lists {part['file']}, not in the bundle"
+            assert hashlib.sha256(part_path.read_bytes()).hexdigest() == part["sha256"], part["file"]
+    # BUNDLE.json names exactly the models that are there.
+    bundle_json = json.loads((bundle / "BUNDLE.json").read_text())
+    assert sorted(bundle_json["models"]) == sorted(p.name for p in artifacts)
+
+
+def test_fp32_and_int8_rungs_at_640_and_320(bundle: Path, bundle_tarball: Path):
+    models = bundle / "models"
+    missing = [name for name in RUNGS if not (models / name).is_file()]
+    assert not missing, (
+        f"{bundle_tarball.name} lacks {missing}: rebuild it with `smartcamrt deploy pi --out "
+        "build-aarch64/dist` (it stops naming the export command of a missing model)"
+    )
+    for name, (precision, size) in RUNGS.items():
+        manifest = json.loads((models / f"{name}.json").read_text())
+        assert manifest["precision"] == precision, name
+        assert manifest["input"]["shape"][-2:] == [size, size], name
+        if precision == "int8":
+            assert manifest["format"] == "onnx-int8", name
+            preset = manifest["quantization"]["preset"]
+            assert preset in ARM_INT8_PRESETS, f"{name}: preset {preset} is not known to be exact on Arm"
+            assert manifest["parity"]["passed"], f"{name}: the export's parity/agreement gate failed"
+
+
+def _version_needs(path: Path, prefix: str) -> list[tuple[int, ...]]:
+    readelf = shutil.which("aarch64-linux-gnu-readelf") or shutil.which("readelf")
+    if readelf is None:
+        pytest.skip("readelf (binutils) is not installed")
+    out = subprocess.run([readelf, "-V", "-W", str(path)], capture_output=True, text=True).stdout
+    needs = out[out.find("Version needs section") :] if "Version needs section" in out else ""
+    return sorted({_version(tok.removeprefix(prefix)) for tok in needs.split() if tok.startswith(prefix)})
+
+
+def test_libstdcxx_bound(bundle: Path, elves: list[Elf]):
+    too_new = []
+    for elf in elves:
+        for prefix, bound in (("GLIBCXX_", GLIBCXX_BOUND), ("CXXABI_", CXXABI_BOUND)):
+            worst = max(_version_needs(elf.path, prefix), default=(0,))
+            if worst > bound:
+                too_new.append(f"{elf.path.relative_to(bundle)} needs {prefix}{'.'.join(map(str, worst))}")
+    assert not too_new, f"newer than bookworm's libstdc++6 (GCC 12): {too_new}"
+
+
+def test_bundled_runtimes_have_their_libraries(bundle: Path):
+    bundle_json = json.loads((bundle / "BUNDLE.json").read_text())
+    libs = {p.name for p in (bundle / "lib").iterdir()}
+    for runtime in bundle_json["runtimes_bundled"]:
+        assert runtime in RUNTIME_LIBRARIES, f"unknown runtime {runtime} in BUNDLE.json"
+        absent = [lib for lib in RUNTIME_LIBRARIES[runtime] if not any(n.startswith(lib) for n in libs)]
+        assert not absent, f"{runtime} is bundled without {absent}"
+    assert set(bundle_json["runtimes_bundled"]) <= set(bundle_json["backends_built"])
 
 
 def test_service_unit_and_config(bundle: Path, tmp_path: Path):
