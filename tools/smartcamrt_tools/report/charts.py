@@ -61,8 +61,10 @@ def bars(
     title: str,
     xlabel: str,
     footer: str,
+    log: bool = False,
 ) -> Path:
-    """Horizontal grouped bars, one group per label (first label on top)."""
+    """Horizontal grouped bars, one group per label (first label on top); ``log`` for values that span
+    decades (a detector's milliseconds next to an LSTM's tenths)."""
     height = max(2.6, 0.9 + 0.32 * len(labels) * max(1, len(series)))
     figure = _figure(height)
     ax = figure.add_subplot()
@@ -73,6 +75,8 @@ def bars(
         xs = [v if v is not None else 0.0 for v in values]
         drawn = ax.barh(ys, xs, height=width, label=name)
         ax.bar_label(drawn, labels=[number(v) for v in values], fontsize=7, padding=2)
+    if log:
+        ax.set_xscale("log")
     ax.set_yticks(range(len(labels)), labels, fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel(xlabel)

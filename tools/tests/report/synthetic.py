@@ -58,44 +58,65 @@ def runtimes(folder: Path, model: str = "yolov5n-320.onnx") -> Path:
     return _write(folder / "runtimes.json", {"machine": "Test CPU 9000, 2 cores, Debian", "rows": rows})
 
 
-def model_comparison(folder: Path, name: str = "sst2-lstm") -> Path:
-    rows = [
-        {
-            "model": name,
-            "family": "LSTM",
-            "format": "onnx",
-            "runtime": "ort",
-            "accuracy": 0.8463,
-            "p50_ms": 0.41,
+def model_comparison(folder: Path, name: str = "sst2-lstm.onnx") -> Path:
+    """The shape scripts/bench/models.py writes (models.json)."""
+
+    def row(family, model, runtime, precision, threads, p50, accuracy=None, length="dynamic"):
+        return {
+            "family": family,
+            "model": model,
+            "runtime": runtime,
+            "precision": precision,
+            "length": length,
+            "threads": threads,
             "size_mb": 2.1,
-        },
+            "parameters_m": 0.5,
+            "gflops": 0.01,
+            "flops_at": "seq16",
+            "accuracy": accuracy,
+            "metric": "SST-2 dev accuracy (manifest)" if accuracy else "",
+            "init_ms": 12.0,
+            "first_infer_ms": 3.0,
+            "p50_ms": p50,
+            "p99_ms": p50 * 1.5,
+            "pre_p50_ms": 0.01,
+            "item_p50_ms": p50 + 0.1,
+            "rss_max_mb": 80.0,
+            "cpu_mean_pct": 95.0,
+        }
+
+    rows = [
+        row("yolov5n-640", "yolov5n-640.onnx", "ort", "fp32", 2, 20.84, length="image"),
+        row("lstm", name, "ort", "fp32", 2, 0.41, 0.8463),
+        row("minilm", "sst2-minilm.onnx", "ort", "fp32", 2, 6.2, 0.8991),
+        row("minilm", "sst2-minilm.int8.onnx", "ort", "int8", 2, 3.1, 0.8956),
+        row("lstm", name, "ort", "fp32", 1, 0.52, 0.8463),
+    ]
+    lengths = [
         {
-            "model": "sst2-minilm",
-            "family": "transformer",
-            "format": "onnx",
+            "family": "minilm",
+            "model": "sst2-minilm.onnx",
             "runtime": "ort",
-            "accuracy": 0.8991,
-            "p50_ms": 6.2,
-            "size_mb": 90.1,
-        },
-        {
-            "model": "yolov5n-cls",
-            "family": "CNN",
-            "format": "onnx",
-            "runtime": "ort",
-            "accuracy": 0.7,
-            "p50_ms": 3.0,
-            "size_mb": 7.0,
-        },
+            "threads": 2,
+            "tokens": n,
+            "fed": n,
+            "p50_ms": 1.0 + n / 10,
+            "first_infer_ms": 5.0,
+        }
+        for n in (16, 64)
     ]
     return _write(
         folder / "models.json",
         {
             "kind": "model-comparison",
-            "created": "2026-12-05T11:00:00Z",
-            "command": "python scripts/bench/models.py --runs 5",
-            "cpu": "Test CPU 9000",
+            "command": "scripts/bench/models.py --rounds 1",
+            "created": "2026-12-05T11:00:00+00:00",
+            "machine": {"cpu": "Test CPU 9000", "flags": ["avx2"], "cores": 2},
+            "engine": "0.1.0",
+            "settings": {"threads": [1, 2], "lengths": [16, 64], "rounds": 1, "out": "runs/bench-models"},
+            "left_out": ["sst2-lstm.tflite"],
             "rows": rows,
+            "lengths": lengths,
         },
     )
 

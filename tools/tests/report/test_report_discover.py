@@ -53,7 +53,7 @@ def test_newest_first_recorded_time_over_file_time(tmp_path):
     assert found[0].when()[1] == "file time"
     model = discover([synthetic.model_comparison(tmp_path / "m").parent])["model-comparison"][0]
     assert model.when()[1] == "recorded" and model.when()[0].hour == 11
-    assert model.provenance("default").command == "python scripts/bench/models.py --runs 5"
+    assert model.provenance("default").command == "scripts/bench/models.py --rounds 1"
 
 
 def test_the_same_file_reached_twice_counts_once(tmp_path):

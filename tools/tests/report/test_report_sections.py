@@ -87,7 +87,7 @@ def test_every_figure_is_embedded_and_names_its_command_and_time(tmp_path):
     for key, body in figures:
         assert 'src="data:image/png;base64,' in body, key
         assert "Produced by <code>" in body and "UTC" in body, key
-    assert "python scripts/bench/models.py --runs 5" in page  # the command the result file records
+    assert "scripts/bench/models.py --rounds 1" in page  # the command the result file records
     assert "2026-12-05 11:00 UTC (recorded)" in page
     assert len(list((out / "figures").glob("*.png"))) == len(figures)
     # Self-contained: nothing fetched from anywhere.
@@ -156,3 +156,17 @@ def test_run_folders_of_other_sections_are_left_to_them(tmp_path):
     assert "yolov5n-320.onnx" in runs
     assert "inside-stress.onnx" not in runs and "pi-model.onnx" not in runs
     assert "97 / 3" in runs and "0.930" in runs
+
+
+def test_the_model_comparison_shows_lengths_settings_and_its_own_figures(tmp_path):
+    results = tmp_path / "results"
+    path = synthetic.model_comparison(results)
+    page, _, out = report(tmp_path, results)
+    assert "7.40" in table_html(page, "models-lengths")  # 64 tokens: 1 + 64 / 10
+    assert "Left out (not in the model cache): sst2-lstm.tflite." in page
+    assert 'id="models-scatter"' in page  # accuracy against latency, text models only
+    assert 'id="models-latency"' in page  # drawn here: the benchmark's PNGs are not beside it
+    # With the benchmark's own figure beside models.json, that one is embedded instead of ours.
+    (out / "figures" / "models-accuracy-latency.png").replace(path.parent / "models-length.png")
+    page, _, _ = report(tmp_path, results)
+    assert 'id="models-models-length"' in page and 'id="models-latency"' not in page

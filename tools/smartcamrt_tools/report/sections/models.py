@@ -1,9 +1,11 @@
-"""Model comparison (CNN / LSTM / transformer): the JSON the model benchmark writes (top-level
-``"kind": "model-comparison"``, default runs/bench-models/). Its columns are read from the rows, known
-ones first, so the table keeps up with what the benchmark records."""
+"""Model comparison (CNN / LSTM / transformer): models.json from scripts/bench/models.py (top-level
+``"kind": "model-comparison"``: ``rows`` per model x runtime x threads, ``lengths`` the latency against
+tokens fed, ``machine``, ``settings``, ``command``, ``created``). Known columns come first and any other
+the benchmark adds is shown too; the benchmark's own PNGs beside models.json are embedded."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from .. import charts
@@ -13,126 +15,177 @@ from . import Context, Step, others_note
 KEY = "models"
 TITLE = "Model comparison (CNN / LSTM / transformer)"
 SCRIPT = "scripts/bench/models.py"
-FILL_COMMAND = f".venv/bin/python {SCRIPT}"
+FILL_COMMAND = f"flock /tmp/smartcamrt-heavy.lock .venv/bin/python {SCRIPT}"
+# What --run passes: one thread count, two lengths, few items (the defaults take tens of minutes).
+CHEAP = ["--threads", "2", "--lengths", "16", "64", "--texts", "5", "--dev-texts", "50", "--frames", "20"]
 
-PREFERRED = (
-    "model",
-    "name",
-    "family",
-    "architecture",
-    "arch",
-    "task",
-    "format",
-    "runtime",
-    "precision",
-    "threads",
-    "params",
-    "size_mb",
-    "accuracy",
-    "dev_accuracy",
-    "metric",
-    "p50_ms",
-    "p95_ms",
-    "p99_ms",
+# (key, title, format), models.py's own column titles
+KNOWN = (
+    ("family", "family", ""),
+    ("model", "model", ""),
+    ("runtime", "runtime", ""),
+    ("precision", "precision", ""),
+    ("length", "input", ""),
+    ("threads", "threads", ""),
+    ("size_mb", "size MB", ".1f"),
+    ("parameters_m", "params M", ".2f"),
+    ("gflops", "GFLOPs/item", ".3f"),
+    ("flops_at", "at", ""),
+    ("accuracy", "accuracy", ".4f"),
+    ("metric", "metric", ""),
+    ("init_ms", "init ms", ".0f"),
+    ("first_infer_ms", "first infer ms", ".1f"),
+    ("p50_ms", "infer p50 ms", ".2f"),
+    ("p99_ms", "infer p99 ms", ".2f"),
+    ("pre_p50_ms", "pre p50 ms", ".3f"),
+    ("item_p50_ms", "read to answer p50 ms", ".2f"),
+    ("rss_max_mb", "peak RSS MB", ".0f"),
+    ("cpu_mean_pct", "CPU % (1 core = 100)", ".0f"),
 )
-ROW_LISTS = ("rows", "models", "results", "entries")
-
-
-def rows_of(data: dict) -> list[dict]:
-    for key in ROW_LISTS:
-        value = data.get(key)
-        if isinstance(value, list) and value and all(isinstance(r, dict) for r in value):
-            return value
-    return []
+THEIR_FIGURES = (
+    ("models-latency.png", "Inference per item per model and runtime (models.py's figure)"),
+    ("models-length.png", "Latency against tokens fed (models.py's figure)"),
+    ("models-threads.png", "One thread against two (models.py's figure)"),
+)
 
 
 def _scalar(value: object) -> bool:
     return value is None or isinstance(value, str | int | float | bool)
 
 
-def columns(rows: list[dict]) -> list[str]:
-    present = [k for r in rows for k, v in r.items() if _scalar(v)]
-    unique = list(dict.fromkeys(present))
-    return [k for k in PREFERRED if k in unique] + [k for k in unique if k not in PREFERRED]
+def columns(rows: list[dict]) -> list[tuple[str, str, str]]:
+    present = list(dict.fromkeys(k for r in rows for k, v in r.items() if _scalar(v)))
+    known = [c for c in KNOWN if c[0] in present]
+    names = {c[0] for c in KNOWN}
+    return known + [(k, k.replace("_", " "), ".4g") for k in present if k not in names]
 
 
-def _spec(values: list[object]) -> str:
-    floats = [v for v in values if isinstance(v, float)]
-    return ".4g" if floats else ""
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _numeric_key(rows: list[dict], accept) -> str | None:
-    for key in columns(rows):
-        if accept(key) and all(
-            isinstance(r.get(key), int | float) and not isinstance(r.get(key), bool) for r in rows
-        ):
-            return key
-    return None
+def _machine(value: object) -> str:
+    if isinstance(value, dict):
+        flags = " ".join(map(str, value.get("flags") or []))
+        return f"{value.get('cpu', '?')} ({flags}), {value.get('cores', '?')} cores"
+    return str(value)
 
 
-def _label(row: dict) -> str:
-    parts = [str(row.get(k)) for k in ("model", "name") if row.get(k)][:1]
-    parts += [str(row.get(k)) for k in ("format", "runtime", "precision") if row.get(k)]
-    return " ".join(parts) or "?"
+def _lengths_table(lengths: list[dict], source) -> Table | None:
+    rows = [
+        r for r in lengths if isinstance(r, dict) and _number(r.get("tokens")) and _number(r.get("p50_ms"))
+    ]
+    if not rows:
+        return None
+    tokens = sorted({int(r["tokens"]) for r in rows})
+    cells: dict[tuple, dict[int, dict]] = {}
+    for r in rows:
+        cells.setdefault((str(r.get("model")), str(r.get("runtime")), str(r.get("threads"))), {})[
+            int(r["tokens"])
+        ] = r
+    body = []
+    for (model, runtime, threads), by_tokens in cells.items():
+        body.append(
+            [model, runtime, threads]
+            + [fmt(by_tokens[n]["p50_ms"], ".2f") if n in by_tokens else "" for n in tokens]
+        )
+    return Table(
+        f"{KEY}-lengths",
+        "Inference p50 ms against the tokens fed (text models)",
+        ["model", "runtime", "threads", *[f"{n} tokens" for n in tokens]],
+        body,
+        source,
+    )
 
 
 def build(context: Context) -> Section:
     section = Section(KEY, TITLE, FILL_COMMAND)
     result = context.latest("model-comparison")
-    rows = rows_of(result.data) if result else []
+    rows = [r for r in (result.data.get("rows") or []) if isinstance(r, dict)] if result else []
     if result is None or not rows:
         what = "has no rows" if result else "was found"
-        section.missing = f'no model comparison (JSON with "kind": "model-comparison") {what}'
+        section.missing = f'no model comparison (models.json, "kind": "model-comparison") {what}'
         return section
-    source = result.provenance(FILL_COMMAND)
-    machine = result.data.get("cpu") or result.data.get("machine") or result.data.get("host")
-    if machine:
+    data = result.data
+    source = result.provenance(f".venv/bin/python {SCRIPT}")
+    if data.get("machine"):
+        section.notes.append(f"Machine: {_machine(data['machine'])}; engine {data.get('engine', '?')}.")
+    settings = data.get("settings") if isinstance(data.get("settings"), dict) else {}
+    if settings:
+        shown = ", ".join(
+            f"{k.replace('_', ' ')} {v}" for k, v in settings.items() if k not in ("out", "figures")
+        )
+        section.notes.append(f"Settings: {shown}.")
+    if data.get("left_out"):
         section.notes.append(
-            f"Machine: {machine if isinstance(machine, str) else ', '.join(map(str, machine.values()))}."
+            "Left out (not in the model cache): " + ", ".join(map(str, data["left_out"])) + "."
         )
     cols = columns(rows)
     section.tables.append(
         Table(
             f"{KEY}-table",
-            "Text models side by side: accuracy, size and latency per format and runtime",
-            [c.replace("_", " ") for c in cols],
-            [[fmt(r.get(c), _spec([x.get(c) for x in rows])) for c in cols] for r in rows],
+            "The detector (CNN), the BiLSTM and MiniLM (transformer) per format, runtime and threads",
+            [title for _, title, _ in cols],
+            [[fmt(r.get(k), spec) for k, _, spec in cols] for r in rows],
             source,
         )
     )
-    latency = _numeric_key(rows, lambda k: k.endswith("_ms") and "p50" in k) or _numeric_key(
-        rows, lambda k: k.endswith("_ms")
-    )
-    accuracy = _numeric_key(rows, lambda k: "acc" in k.lower())
-    if latency and accuracy:
+    lengths = _lengths_table(data.get("lengths") or [], source)
+    if lengths:
+        section.tables.append(lengths)
+    _figures(context, section, result.path.parent, rows, source)
+    section.notes += others_note(context.all("model-comparison"), "model comparisons")
+    return section
+
+
+def _figures(context: Context, section: Section, folder: Path, rows: list[dict], source) -> None:
+    threads = max((r["threads"] for r in rows if _number(r.get("threads"))), default=None)
+    at = [r for r in rows if threads is None or r.get("threads") == threads]
+    suffix = f", {threads} threads" if threads else ""
+    scored = [r for r in at if _number(r.get("accuracy")) and _number(r.get("p50_ms"))]
+    if scored:
         png = charts.scatter(
             context.figures / "models-accuracy-latency.png",
-            [(r[latency], r[accuracy]) for r in rows],
-            [_label(r) for r in rows],
-            title="Models: latency against accuracy (up and left is better)",
-            xlabel=latency.replace("_", " "),
-            ylabel=accuracy.replace("_", " "),
+            [(r["p50_ms"], r["accuracy"]) for r in scored],
+            [f"{r.get('model')} @ {r.get('runtime')}" for r in scored],
+            title=f"Text models: accuracy against latency{suffix}",
+            xlabel="inference p50 ms per text (lower is better)",
+            ylabel=str(scored[0].get("metric") or "accuracy"),
             footer=source.text(),
             front=True,
         )
-        section.figures.append(Figure(f"{KEY}-scatter", "Accuracy against latency", png, source))
-    elif latency:
+        section.figures.append(
+            Figure(f"{KEY}-scatter", "Accuracy against latency (text models)", png, source)
+        )
+    copied = 0
+    for name, caption in THEIR_FIGURES:
+        if (folder / name).is_file():
+            target = context.figures / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(folder / name, target)
+            section.figures.append(Figure(f"{KEY}-{name.removesuffix('.png')}", caption, target, source))
+            copied += 1
+    timed = [r for r in at if _number(r.get("p50_ms"))]
+    if not copied and timed:  # the benchmark's own figures are not there: a latency chart of ours
         png = charts.bars(
             context.figures / "models-latency.png",
-            [_label(r) for r in rows],
-            {latency.replace("_", " "): [r[latency] for r in rows]},
-            title="Latency per model (lower is better)",
+            [f"{r.get('model')} @ {r.get('runtime')}" for r in timed],
+            {"infer p50 ms": [r["p50_ms"] for r in timed]},
+            title=f"Inference per item{suffix} (lower is better, log scale)",
             xlabel="ms",
             footer=source.text(),
+            log=True,
         )
-        section.figures.append(Figure(f"{KEY}-latency", "Latency per model", png, source))
-    section.notes += others_note(context.all("model-comparison"), "model comparisons")
-    return section
+        section.figures.append(
+            Figure(f"{KEY}-latency", "Inference per item per model and runtime", png, source)
+        )
 
 
 def plan(context: Context, out: Path) -> list[Step]:
     script = context.repo / SCRIPT
     if not script.is_file():
         return []
-    argv = [str(context.repo / ".venv/bin/python"), str(script), "--out", str(out / "bench-models")]
-    return [Step("model comparison", argv, out / "bench-models")]
+    argv = [str(context.repo / ".venv/bin/python"), str(script), "--out", str(out / "bench-models"), *CHEAP]
+    return [
+        Step("model comparison (cheap: 2 threads, lengths 16 and 64, few items)", argv, out / "bench-models")
+    ]
