@@ -308,4 +308,5 @@ def everything(root: Path) -> Path:
     bundle(root / "g")
     run_folder(root / "h" / "20261205-100026-2ca9")
     run_folder(root / "e" / "adaptive", model="inside-stress.onnx")  # a stress mode's: the stress section's
+    run_folder(root / "a" / "round1" / "runs" / "x", model="bench-internal.onnx")  # bench-runtimes' own
     return root

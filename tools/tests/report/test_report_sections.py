@@ -155,6 +155,7 @@ def test_run_folders_of_other_sections_are_left_to_them(tmp_path):
     runs = table_html(page, "runs-table")
     assert "yolov5n-320.onnx" in runs
     assert "inside-stress.onnx" not in runs and "pi-model.onnx" not in runs
+    assert "bench-internal.onnx" not in runs
     assert "97 / 3" in runs and "0.930" in runs
 
 

@@ -1,6 +1,6 @@
 """Run folders: the newest ``smartcamrt run`` / ``ref-run`` folders found (summary.json), one row each.
-Folders that belong to another section are left to it: a stress mode's (stress.json above it) and an
-emulated Pi run's (emulation.json beside it)."""
+Folders that belong to another result are left to it: those below a folder holding one (a stress
+mode's, a benchmark's own runs) and an emulated Pi run's (emulation.json beside it)."""
 
 from __future__ import annotations
 
@@ -16,11 +16,18 @@ FILL_COMMAND = "smartcamrt run --model MODEL --source SOURCE [--slo-ms MS]"
 SHOWN = 15
 
 
-def standalone(result: Result) -> bool:
-    folder = result.path.parent
+def owners(context: Context) -> set[Path]:
+    """Folders holding a result of another kind: run folders below them are that benchmark's own."""
+    return {
+        r.path.parent.resolve() for kind, found in context.results.items() if kind != "run" for r in found
+    }
+
+
+def standalone(result: Result, owned_by: set[Path]) -> bool:
+    folder = result.path.parent.resolve()
     if (folder / "emulation.json").is_file():
         return False
-    return not any((parent / "stress.json").is_file() for parent in (folder.parent, folder.parent.parent))
+    return not any(parent in owned_by for parent in list(folder.parents)[:4])
 
 
 def _row(result: Result) -> list[str]:
@@ -48,7 +55,8 @@ def _row(result: Result) -> list[str]:
 
 def build(context: Context) -> Section:
     section = Section(KEY, TITLE, FILL_COMMAND)
-    runs = [r for r in context.all("run") if standalone(r)]
+    owned_by = owners(context)
+    runs = [r for r in context.all("run") if standalone(r, owned_by)]
     if not runs:
         section.missing = "no run folder (summary.json of smartcamrt run or ref-run) was found"
         return section
