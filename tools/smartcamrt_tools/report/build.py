@@ -33,6 +33,7 @@ class ReportOptions:
     result_dirs: list[Path] = field(default_factory=list)
     use_defaults: bool = True
     run_missing: bool = False
+    full: bool = False  # with run_missing: the commands' own settings
     repo: Path = REPO
 
 
@@ -43,8 +44,10 @@ def _roots(options: ReportOptions) -> list[Path]:
     return [*options.result_dirs, *(default_roots(options.repo) if options.use_defaults else [])]
 
 
-def build_sections(roots: list[Path], figures: Path, repo: Path) -> tuple[list[Section], Context]:
-    context = Context(discover(roots), figures, repo, smartcamrt_home())
+def build_sections(
+    roots: list[Path], figures: Path, repo: Path, full: bool = False
+) -> tuple[list[Section], Context]:
+    context = Context(discover(roots), figures, repo, smartcamrt_home(), full)
     return [module.build(context) for module in ordered_modules()], context
 
 
@@ -60,7 +63,7 @@ def make_report(options: ReportOptions) -> tuple[Path, Path, list[Section]]:
     for old in figures.glob("*.png"):  # a figure left from an earlier report must not pass for this one's
         old.unlink()
     roots = _roots(options)
-    sections, context = build_sections(roots, figures, options.repo)
+    sections, context = build_sections(roots, figures, options.repo, options.full)
     if options.run_missing:
         from .run_missing import run_missing
 

@@ -7,13 +7,18 @@ from pathlib import Path
 
 
 def _report(args: argparse.Namespace) -> int:
+    from ..errors import ToolError
     from .build import ReportOptions, make_report  # matplotlib is slow to import: only this command pays
+
+    if args.full and not args.run:
+        raise ToolError("--full: only with --run (it sets how the missing results are measured)")
 
     options = ReportOptions(
         out=Path(args.out),
         result_dirs=[Path(p) for p in args.result_dirs],
         use_defaults=not args.no_defaults,
         run_missing=args.run,
+        full=args.full,
     )
     html_path, md_path, sections = make_report(options)
     for section in sections:
@@ -43,6 +48,12 @@ def add_report_command(commands: argparse._SubParsersAction) -> None:
         "--run",
         action="store_true",
         help="run the commands of missing sections first (cheap settings), with progress",
+    )
+    report.add_argument(
+        "--full",
+        action="store_true",
+        help="with --run: the commands' own settings (runtimes.sh's rounds, 60-s stress modes; "
+        "tens of minutes)",
     )
     report.add_argument(
         "--no-defaults",

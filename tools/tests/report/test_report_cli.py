@@ -99,7 +99,20 @@ def test_run_plans_cheap_settings_where_the_inputs_exist(tmp_path, monkeypatch):
     assert step.argv[2:4] == ["smartcamrt_tools", "bench-runtimes"]
     assert str(home / "models" / "yolov5n-640.onnx") in step.argv
     assert step.argv[step.argv.index("--runs") + 1] == "20"
+    # --full: the commands' own settings.
+    full = Context(discover([]), tmp_path / "fig", report_build.REPO, home, full=True)
+    argv = stress.plan(full, tmp_path / "results")[0].argv
+    assert argv[argv.index("--duration") + 1] == "60"
+    argv = runtimes.plan(full, tmp_path / "results")[0].argv
+    assert argv[argv.index("--rounds") + 1] == "3"
     # Without the model there is nothing cheap to run: the section is reported as not runnable.
     (home / "models" / "yolov5n-640.onnx").unlink()
     steps, cannot = plan_missing(sections, context, tmp_path / "results")
     assert not steps and [s.key for s in cannot] == ["stress"]
+
+
+def test_full_without_run_is_refused(tmp_path, capsys):
+    assert main(["report", "--out", str(tmp_path / "out"), "--full"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "smartcamrt-tools report: --full: only with --run (it sets how the missing results are measured)"
+    )

@@ -15,6 +15,7 @@ class Context:
     figures: Path  # folder for the PNGs
     repo: Path
     home: Path  # $SMARTCAMRT_HOME
+    full: bool = False  # --run --full: the commands' own settings instead of the cheap ones
 
     def latest(self, kind: str) -> Result | None:
         found = self.results.get(kind) or []

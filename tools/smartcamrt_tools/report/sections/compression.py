@@ -113,11 +113,9 @@ def plan(context: Context, out: Path) -> list[Step]:
         "--baseline",
         str(baseline),
         *map(str, variants),
-        "--runs",
-        "20",
-        "--rounds",
-        "1",
+        *([] if context.full else ["--runs", "20", "--rounds", "1"]),
         "--out",
         str(out / "compression"),
     ]
-    return [Step("compression table (cheap: 20 runs, 1 round)", argv, out / "compression")]
+    what = "compression table" + ("" if context.full else " (cheap: 20 runs, 1 round)")
+    return [Step(what, argv, out / "compression")]

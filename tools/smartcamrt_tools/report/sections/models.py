@@ -185,7 +185,8 @@ def plan(context: Context, out: Path) -> list[Step]:
     script = context.repo / SCRIPT
     if not script.is_file():
         return []
-    argv = [str(context.repo / ".venv/bin/python"), str(script), "--out", str(out / "bench-models"), *CHEAP]
-    return [
-        Step("model comparison (cheap: 2 threads, lengths 16 and 64, few items)", argv, out / "bench-models")
-    ]
+    argv = [str(context.repo / ".venv/bin/python"), str(script), "--out", str(out / "bench-models")]
+    if context.full:
+        return [Step("model comparison (its default settings)", argv, out / "bench-models")]
+    what = "model comparison (cheap: 2 threads, lengths 16 and 64, few items)"
+    return [Step(what, [*argv, *CHEAP], out / "bench-models")]

@@ -16,6 +16,7 @@ TITLE = "Runtime comparison"
 FILL_COMMAND = "bash scripts/bench/runtimes.sh"
 # What --run uses: the models already exported, few runs (scripts/bench/runtimes.sh: 100 runs x 3 rounds).
 CHEAP = ["--frames", "30", "--runs", "20", "--rounds", "1"]
+FULL = ["--frames", "100", "--runs", "100", "--rounds", "3"]  # runtimes.sh's
 
 COLUMNS = (
     ("model", "model", ""),
@@ -100,9 +101,8 @@ def plan(context: Context, out: Path) -> list[Step]:
         *map(str, models),
         "--out",
         str(out / "bench-runtimes"),
-        *CHEAP,
+        *(FULL if context.full else CHEAP),
     ]
-    what = (
-        f"runtime comparison (cheap: {len(models)} model files, {CHEAP[1]} frames, {CHEAP[3]} runs, 1 round)"
-    )
+    settings = "100 frames, 100 runs, 3 rounds" if context.full else "cheap: 30 frames, 20 runs, 1 round"
+    what = f"runtime comparison ({len(models)} model files; {settings})"
     return [Step(what, argv, out / "bench-runtimes")]

@@ -260,12 +260,13 @@ def plan(context: Context, out: Path) -> list[Step]:
         "--source",
         str(video),
         "--duration",
-        str(CHEAP_DURATION_S),
+        "60" if context.full else str(CHEAP_DURATION_S),
         "--slo-ms",
         "100",
         "--load",
-        "0s:0,5s:2,15s:0",
+        "0s:0,10s:3,40s:0" if context.full else "0s:0,5s:2,15s:0",
         "--out",
         str(out / "stress"),
     ]
-    return [Step(f"stress (cheap: {CHEAP_DURATION_S} s per mode, 3 modes)", argv, out / "stress")]
+    what = "stress (60 s per mode)" if context.full else f"stress (cheap: {CHEAP_DURATION_S} s per mode)"
+    return [Step(what, argv, out / "stress")]
