@@ -49,6 +49,12 @@ def build(context: Context) -> Section:
     source = result.provenance(f"smartcamrt-tools bench-runtimes ({FILL_COMMAND})")
     rows = result.data["rows"]
     section.notes.append(f"Machine: {result.data.get('machine', 'not recorded')}.")
+    rounds = {r.get("rounds", 1) for r in rows}
+    if rounds == {1}:
+        section.notes.append(
+            "One round: each figure is a single measurement (scripts/bench/runtimes.sh runs 3 rounds, "
+            "interleaved, and reports the median), so compare with care."
+        )
     section.tables.append(
         Table(
             f"{KEY}-table",
