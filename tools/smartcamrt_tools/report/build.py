@@ -48,7 +48,13 @@ def build_sections(
     roots: list[Path], figures: Path, repo: Path, full: bool = False
 ) -> tuple[list[Section], Context]:
     context = Context(discover(roots), figures, repo, smartcamrt_home(), full)
-    return [module.build(context) for module in ordered_modules()], context
+    sections = []
+    for module in ordered_modules():
+        section = module.build(context)
+        # plan() only looks for its inputs; the folder is where --run would write
+        section.runnable = section.is_missing and bool(module.plan(context, figures.parent / "results"))
+        sections.append(section)
+    return sections, context
 
 
 def make_report(options: ReportOptions) -> tuple[Path, Path, list[Section]]:

@@ -51,6 +51,7 @@ class Section:
     figures: list[Figure] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     missing: str | None = None  # set when no result was found: what is missing
+    runnable: bool = False  # when missing: whether `report --run` has a step for it here
 
     @property
     def is_missing(self) -> bool:

@@ -43,7 +43,8 @@ code { background: #f4f4f4; padding: 0 3px; border-radius: 3px; }
 <body>
 <h1>SmartCamRT report</h1>
 <p class="meta">Made {{ generated }} by <code>smartcamrt report</code>. Results looked for in:
-{% for root in roots %}<code>{{ root }}</code>{{ ", " if not loop.last }}{% endfor %}.</p>
+{% for root in roots %}<code>{{ root }}</code>{{ ", " if not loop.last }}{% else %}nowhere (no RESULT_DIR and
+--no-defaults){% endfor %}.</p>
 <nav><ol>
 {% for s in sections %}<li><a href="#{{ s.key }}">{{ s.title }}</a>{{ " (missing)" if s.is_missing }}</li>
 {% endfor %}</ol></nav>
@@ -51,8 +52,9 @@ code { background: #f4f4f4; padding: 0 3px; border-radius: 3px; }
 <section id="{{ s.key }}" data-missing="{{ 'yes' if s.is_missing else 'no' }}">
 <h2>{{ s.title }}</h2>
 {% if s.is_missing %}<p class="missing-note">Missing: {{ s.missing }}. The command that fills it:
-<code>{{ s.fill_command }}</code> (or <code>smartcamrt report --run</code>, which runs it with cheap
-settings).</p>
+<code>{{ s.fill_command }}</code>{% if s.runnable %} (or <code>smartcamrt report --run</code>,
+which runs it with cheap settings){% else %} (<code>smartcamrt report --run</code> has no step for it here:
+its inputs are missing, or it is not a cheap step){% endif %}.</p>
 {% endif %}
 {% for note in s.notes %}<p>{{ note }}</p>
 {% endfor %}

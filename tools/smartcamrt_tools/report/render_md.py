@@ -44,12 +44,11 @@ def _table(table: Table) -> list[str]:
 
 
 def render_md(sections: list[Section], out_dir: Path, *, generated: str, roots: list[str]) -> str:
+    where = ", ".join(_code(r) for r in roots) or "nowhere (no RESULT_DIR and --no-defaults)"
     lines = [
         "# SmartCamRT report",
         "",
-        f"Made {generated} by `smartcamrt report`. Results looked for in: "
-        + ", ".join(_code(r) for r in roots)
-        + ".",
+        f"Made {generated} by `smartcamrt report`. Results looked for in: {where}.",
         "",
     ]
     lines += [
@@ -61,7 +60,12 @@ def render_md(sections: list[Section], out_dir: Path, *, generated: str, roots: 
             lines += [
                 f"> **Missing:** {text(section.missing)}. The command that fills it: "
                 f"{_code(section.fill_command)} "
-                "(or `smartcamrt report --run`, which runs it with cheap settings).",
+                + (
+                    "(or `smartcamrt report --run`, which runs it with cheap settings)."
+                    if section.runnable
+                    else "(`smartcamrt report --run` has no step for it here: its inputs are missing, "
+                    "or it is not a cheap step)."
+                ),
                 "",
             ]
         for note in section.notes:

@@ -105,6 +105,8 @@ def test_a_missing_section_says_so_and_names_its_command(tmp_path):
         assert html.escape(modules[key].FILL_COMMAND, quote=False) in section.group(1)
         assert "**Missing:**" in markdown and modules[key].FILL_COMMAND in markdown
     assert '<section id="runtimes" data-missing="no">' in page
+    # Whether --run can fill it here is said, not promised: nothing in this test's empty cache to run.
+    assert "has no step for it here" in page and "has no step for it here" in markdown
 
 
 def test_strings_from_result_files_are_escaped(tmp_path):

@@ -15,7 +15,7 @@ from . import Context, Step, others_note
 KEY = "models"
 TITLE = "Model comparison (CNN / LSTM / transformer)"
 SCRIPT = "scripts/bench/models.py"
-FILL_COMMAND = f"flock /tmp/smartcamrt-heavy.lock .venv/bin/python {SCRIPT}"
+FILL_COMMAND = f".venv/bin/python {SCRIPT}"
 # What --run passes: one thread count, two lengths, few items (the defaults take tens of minutes).
 CHEAP = ["--threads", "2", "--lengths", "16", "64", "--texts", "5", "--dev-texts", "50", "--frames", "20"]
 
