@@ -2,7 +2,7 @@
 
     flock /tmp/smartcamrt-heavy.lock .venv/bin/python scripts/bench/models.py [--out runs/bench-models]
         [--threads 1 2] [--lengths 8 16 32 64 128] [--texts 20] [--dev-texts 200] [--frames 40]
-        [--rounds 1] [--figures docs/figures/models]
+        [--rounds 2] [--only TEXT ...] [--figures docs/figures/models]
     (scripts/bench/models.sh exports the yolov5n rows first if the model cache lacks them)
 
 Models (from $SMARTCAMRT_HOME/models; a missing file is left out and named): yolov5n at 640 and 320
@@ -356,11 +356,16 @@ def main() -> None:
     parser.add_argument("--texts", type=int, default=20, help="texts per length (default 20)")
     parser.add_argument("--dev-texts", type=int, default=200, help="SST-2 dev sentences per text run")
     parser.add_argument("--frames", type=int, default=40, help="video frames per detector run")
-    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=2, help="interleaved passes; the median is kept")
+    parser.add_argument(
+        "--only", nargs="+", default=None, help="only 'model @ runtime' names holding one of these strings"
+    )
     parser.add_argument("--figures", type=Path, default=None, help="also copy the PNGs here (e.g. docs)")
     args = parser.parse_args()
 
     cfgs, missing = configs()
+    if args.only:  # a focused re-measurement: only the configurations whose name holds one of these
+        cfgs = [c for c in cfgs if any(text in c.name for text in args.only)]
     if not cfgs:
         sys.exit(f"models.py: no model in {MODELS}: run scripts/bench/models.sh or smartcamrt train-text")
     if missing:
