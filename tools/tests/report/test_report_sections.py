@@ -166,6 +166,7 @@ def test_the_model_comparison_shows_lengths_settings_and_its_own_figures(tmp_pat
     path = synthetic.model_comparison(results)
     page, _, out = report(tmp_path, results)
     assert "7.40" in table_html(page, "models-lengths")  # 64 tokens: 1 + 64 / 10
+    assert "<th>accuracy (SST-2 dev accuracy (manifest))</th>" in table_html(page, "models-table")
     assert "Left out (not in the model cache): sst2-lstm.tflite." in page
     assert 'id="models-scatter"' in page  # accuracy against latency, text models only
     assert 'id="models-latency"' in page  # drawn here: the benchmark's PNGs are not beside it

@@ -55,7 +55,15 @@ def _scalar(value: object) -> bool:
 
 def columns(rows: list[dict]) -> list[tuple[str, str, str]]:
     present = list(dict.fromkeys(k for r in rows for k, v in r.items() if _scalar(v)))
+    if "model" in present and "family" in present:
+        present.remove("family")  # the model's file name says it; the table is wide enough
+    metrics = {r.get("metric") for r in rows if r.get("metric")}
     known = [c for c in KNOWN if c[0] in present]
+    if len(metrics) == 1 and "metric" in present:  # one metric: named once, in the heading
+        metric = next(iter(metrics))
+        known = [
+            (k, f"accuracy ({metric})" if k == "accuracy" else t, f) for k, t, f in known if k != "metric"
+        ]
     names = {c[0] for c in KNOWN}
     return known + [(k, k.replace("_", " "), ".4g") for k in present if k not in names]
 
