@@ -50,7 +50,12 @@ def build_sections(
     context = Context(discover(roots), figures, repo, smartcamrt_home(), full)
     sections = []
     for module in ordered_modules():
-        section = module.build(context)
+        try:
+            section = module.build(context)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            # A result of an older or newer shape must not take the whole report down: the section says so.
+            section = Section(module.KEY, module.TITLE, module.FILL_COMMAND)
+            section.missing = f"its result could not be read ({type(exc).__name__}: {exc})"
         # plan() only looks for its inputs; the folder is where --run would write
         section.runnable = section.is_missing and bool(module.plan(context, figures.parent / "results"))
         sections.append(section)

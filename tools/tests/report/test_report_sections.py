@@ -4,6 +4,7 @@ it; strings from result files are escaped in the HTML and kept in one cell in th
 from __future__ import annotations
 
 import html
+import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -174,3 +175,16 @@ def test_the_model_comparison_shows_lengths_settings_and_its_own_figures(tmp_pat
     (out / "figures" / "models-accuracy-latency.png").replace(path.parent / "models-length.png")
     page, _, _ = report(tmp_path, results)
     assert 'id="models-models-length"' in page and 'id="models-latency"' not in page
+
+
+def test_a_result_of_an_unexpected_shape_costs_its_section_only(tmp_path):
+    results = tmp_path / "results"
+    synthetic.runtimes(results / "a")
+    path = synthetic.stress(results / "s")
+    data = json.loads(path.read_text())
+    data["modes"][0]["e2e_ms"] = "not a dict"
+    path.write_text(json.dumps(data))
+    page, _, _ = report(tmp_path, results)
+    assert '<section id="runtimes" data-missing="no">' in page
+    section = re.search(r'<section id="stress" data-missing="yes">(.*?)</section>', page, re.S)
+    assert section and "could not be read (AttributeError" in section.group(1)

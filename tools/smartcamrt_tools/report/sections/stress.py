@@ -35,10 +35,15 @@ def stress_command(config: dict) -> str:
         ("threads", "--threads"),
         ("streams", "--streams"),
         ("runtime", "--runtime"),
+        ("heavy", "--heavy"),
+        ("light", "--light"),
+        ("profile", "--profile"),
     ):
         value = config.get(key)
         if value in (None, "") or (key == "streams" and value == 1):
             continue
+        if key == "heavy" and value == config.get("model"):
+            continue  # the default
         argv += [flag, f"{value:g}" if isinstance(value, float) else str(value)]
     return shlex.join(argv)
 
@@ -55,9 +60,9 @@ def _provenance(result: Result) -> Provenance:
 def _reaction(mode: dict) -> str:
     parts = []
     for r in mode.get("reaction") or []:
-        at = r.get("at_s")
-        value = r.get("reaction_s")
-        parts.append(f"{at:g}s: {'never' if value is None else f'{value:g} s'}")
+        at, value = r.get("at_s"), r.get("reaction_s")
+        reaction = "never" if value is None else fmt(value, "g") + " s"
+        parts.append(f"{fmt(at, 'g')}s: {reaction}")
     return "; ".join(parts)
 
 
