@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 #include <opencv2/imgproc.hpp>
 
@@ -36,81 +37,70 @@ LetterboxMeta compute_letterbox(int src_width, int src_height, int dst_width, in
 
 namespace {
 
-// Resizes into the letterbox's inner rectangle and hands each resized row to `write_row`, after
-// filling the whole tensor with the padding value.
-template <typename T, typename WriteRow>
-void letterbox_rows(const cv::Mat& bgr, const LetterboxMeta& meta, T* tensor, T pad_value, WriteRow write_row) {
+// Resize (OpenCV's INTER_LINEAR: the same arithmetic as the Python reference's cv2.resize), then
+// SIMD passes straight into the tensor: the padding border only (each inner element is written once),
+// BGR -> R, G, B planes or interleaved RGB, and bytes -> floats scaled by 1/255. A fused resize of our
+// own was tried and was slower (docs/benchmarks.md, "Engine overhead").
+template <typename T>
+void letterbox_into(const cv::Mat& bgr, const LetterboxMeta& meta, T* tensor, bool planar, T pad_value) {
   if (bgr.type() != CV_8UC3 || bgr.cols != meta.src_width || bgr.rows != meta.src_height) {
     throw Error("letterbox: expected an 8-bit BGR image of " + std::to_string(meta.src_width) + "x" +
                 std::to_string(meta.src_height));
   }
+  constexpr int kDepth = std::is_same_v<T, float> ? CV_32F : CV_8U;
+  const int dst_w = meta.dst_width, dst_h = meta.dst_height;
+  const cv::Rect inner(static_cast<int>(meta.pad_x), static_cast<int>(meta.pad_y), meta.resized_width,
+                       meta.resized_height);
+  // The padding: the four bands around the inner rectangle, in each plane (or the one interleaved image).
+  const auto pad = [&](cv::Mat image) {
+    const cv::Scalar value = cv::Scalar::all(static_cast<double>(pad_value));
+    image.rowRange(0, inner.y).setTo(value);
+    image.rowRange(inner.y + inner.height, dst_h).setTo(value);
+    image(cv::Rect(0, inner.y, inner.x, inner.height)).setTo(value);
+    image(cv::Rect(inner.x + inner.width, inner.y, dst_w - inner.x - inner.width, inner.height)).setTo(value);
+  };
   cv::Mat resized;
   if (bgr.cols == meta.resized_width && bgr.rows == meta.resized_height) {
     resized = bgr;
   } else {
-    cv::resize(bgr, resized, cv::Size(meta.resized_width, meta.resized_height), 0, 0, cv::INTER_LINEAR);
+    cv::resize(bgr, resized, inner.size(), 0, 0, cv::INTER_LINEAR);
   }
-  const size_t plane = static_cast<size_t>(meta.dst_width) * static_cast<size_t>(meta.dst_height);
-  std::fill(tensor, tensor + 3 * plane, pad_value);
-  const int left = static_cast<int>(meta.pad_x);
-  const int top = static_cast<int>(meta.pad_y);
-  for (int y = 0; y < resized.rows; ++y) {
-    // Index of the first pixel of this row inside one dst_width x dst_height plane.
-    const size_t offset =
-        static_cast<size_t>(y + top) * static_cast<size_t>(meta.dst_width) + static_cast<size_t>(left);
-    write_row(resized.ptr<unsigned char>(y), resized.cols, offset, plane);
-  }
-}
-
-// Planar RGB (CHW) and interleaved RGB (HWC) from BGR rows; `value` turns a pixel byte into the
-// tensor's element (p / 255 for float tensors, the byte itself for 8-bit ones).
-template <typename T, typename Value>
-void letterbox_chw(const cv::Mat& bgr, const LetterboxMeta& meta, T* chw, T pad_value, Value value) {
-  letterbox_rows(bgr, meta, chw, pad_value,
-                 [chw, value](const unsigned char* pixel, int width, size_t offset, size_t plane) {
-                   T* red = chw + offset;
-                   T* green = chw + plane + offset;
-                   T* blue = chw + 2 * plane + offset;
-                   for (int x = 0; x < width; ++x, pixel += 3) {
-                     blue[x] = value(pixel[0]);
-                     green[x] = value(pixel[1]);
-                     red[x] = value(pixel[2]);
-                   }
-                 });
-}
-
-template <typename T, typename Value>
-void letterbox_hwc(const cv::Mat& bgr, const LetterboxMeta& meta, T* hwc, T pad_value, Value value) {
-  letterbox_rows(bgr, meta, hwc, pad_value, [hwc, value](const unsigned char* pixel, int width, size_t offset, size_t) {
-    T* out = hwc + 3 * offset;
-    for (int x = 0; x < width; ++x, pixel += 3, out += 3) {
-      out[0] = value(pixel[2]);
-      out[1] = value(pixel[1]);
-      out[2] = value(pixel[0]);
+  // Bytes -> the tensor's type; 1/255 as a float, so p * (1.f / 255.f) exactly as before.
+  const double scale = std::is_same_v<T, float> ? static_cast<double>(1.f / 255.f) : 1.0;
+  if (planar) {
+    const size_t plane = static_cast<size_t>(dst_w) * static_cast<size_t>(dst_h);
+    cv::Mat channels[3];
+    cv::split(resized, channels);  // B, G, R
+    for (int c = 0; c < 3; ++c) {
+      cv::Mat out(dst_h, dst_w, CV_MAKETYPE(kDepth, 1), tensor + static_cast<size_t>(2 - c) * plane);
+      pad(out);
+      channels[c].convertTo(out(inner), kDepth, scale);
     }
-  });
+  } else {
+    cv::Mat out(dst_h, dst_w, CV_MAKETYPE(kDepth, 3), tensor);
+    pad(out);
+    cv::Mat rgb;
+    cv::cvtColor(resized, rgb, cv::COLOR_BGR2RGB);
+    rgb.convertTo(out(inner), kDepth, scale);
+  }
 }
-
-constexpr float kInv255 = 1.f / 255.f;
-const auto kNormalised = [](unsigned char p) { return p * kInv255; };
-const auto kAsIs = [](unsigned char p) { return p; };
 
 }  // namespace
 
 void letterbox_to_chw(const cv::Mat& bgr, const LetterboxMeta& meta, float* chw) {
-  letterbox_chw(bgr, meta, chw, kPadValue, kNormalised);
+  letterbox_into(bgr, meta, chw, true, kPadValue);
 }
 
 void letterbox_to_hwc(const cv::Mat& bgr, const LetterboxMeta& meta, float* hwc) {
-  letterbox_hwc(bgr, meta, hwc, kPadValue, kNormalised);
+  letterbox_into(bgr, meta, hwc, false, kPadValue);
 }
 
 void letterbox_to_chw(const cv::Mat& bgr, const LetterboxMeta& meta, uint8_t* chw) {
-  letterbox_chw(bgr, meta, chw, kPadPixel, kAsIs);
+  letterbox_into(bgr, meta, chw, true, kPadPixel);
 }
 
 void letterbox_to_hwc(const cv::Mat& bgr, const LetterboxMeta& meta, uint8_t* hwc) {
-  letterbox_hwc(bgr, meta, hwc, kPadPixel, kAsIs);
+  letterbox_into(bgr, meta, hwc, false, kPadPixel);
 }
 
 Box to_source(const Box& model_box, const LetterboxMeta& meta) {

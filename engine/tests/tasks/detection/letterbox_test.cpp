@@ -1,6 +1,11 @@
 #include "smartcamrt/tasks/detection/letterbox.hpp"
 
+#include <type_traits>
+#include <vector>
+
 #include <gtest/gtest.h>
+
+#include <opencv2/imgproc.hpp>
 
 #include "smartcamrt/core/error.hpp"
 
@@ -93,6 +98,60 @@ TEST(Letterbox, BytesAreTheFloatTensorTimes255InBothLayouts) {
   for (size_t i = 0; i < chw.size(); ++i) {
     ASSERT_FLOAT_EQ(chw_bytes[i] / 255.f, chw[i]) << i;
     ASSERT_FLOAT_EQ(hwc_bytes[i] / 255.f, hwc[i]) << i;
+  }
+}
+
+// The letterbox as it was written before it went straight into the tensor (cv::resize, a full fill with
+// the grey, a per-pixel loop): the new one must give the same tensor to the bit.
+template <typename T>
+std::vector<T> reference_letterbox(const cv::Mat& bgr, const LetterboxMeta& meta, bool planar) {
+  const auto value = [](unsigned char p) -> T {
+    if constexpr (std::is_same_v<T, float>) {
+      return p * (1.f / 255.f);
+    } else {
+      return p;
+    }
+  };
+  const size_t plane = static_cast<size_t>(meta.dst_width) * static_cast<size_t>(meta.dst_height);
+  const T pad = std::is_same_v<T, float> ? static_cast<T>(114.f / 255.f) : static_cast<T>(114);  // as before: 114 / 255
+  std::vector<T> tensor(3 * plane, pad);
+  cv::Mat resized;
+  cv::resize(bgr, resized, cv::Size(meta.resized_width, meta.resized_height), 0, 0, cv::INTER_LINEAR);
+  for (int y = 0; y < resized.rows; ++y) {
+    for (int x = 0; x < resized.cols; ++x) {
+      const size_t at = static_cast<size_t>(y + static_cast<int>(meta.pad_y)) * static_cast<size_t>(meta.dst_width) +
+                        static_cast<size_t>(x + static_cast<int>(meta.pad_x));
+      const cv::Vec3b pixel = resized.at<cv::Vec3b>(y, x);
+      for (size_t c = 0; c < 3; ++c) {  // RGB from BGR
+        tensor[planar ? c * plane + at : 3 * at + c] = value(pixel[static_cast<int>(2 - c)]);
+      }
+    }
+  }
+  return tensor;
+}
+
+TEST(Letterbox, SameTensorAsResizeThenConvertForManySizes) {
+  const std::vector<std::pair<int, int>> sources{{768, 576}, {810, 1080}, {1280, 720}, {640, 480}, {1920, 1080},
+                                                 {333, 999}, {641, 479},  {17, 23},    {5, 3},     {1279, 721}};
+  const std::vector<std::pair<int, int>> models{{640, 640}, {320, 320}, {640, 384}, {8, 8}};
+  cv::RNG random(13);
+  for (const auto& [w, h] : sources) {
+    cv::Mat bgr(h, w, CV_8UC3);
+    random.fill(bgr, cv::RNG::UNIFORM, 0, 256);
+    for (const auto& [dw, dh] : models) {
+      const LetterboxMeta meta = compute_letterbox(w, h, dw, dh);
+      const size_t size = 3 * static_cast<size_t>(dw) * static_cast<size_t>(dh);
+      std::vector<float> floats(size, -1.f);
+      std::vector<uint8_t> bytes(size, 1);
+      letterbox_to_chw(bgr, meta, floats.data());
+      ASSERT_EQ(floats, reference_letterbox<float>(bgr, meta, true)) << w << "x" << h << " -> " << dw << "x" << dh;
+      letterbox_to_hwc(bgr, meta, floats.data());
+      ASSERT_EQ(floats, reference_letterbox<float>(bgr, meta, false)) << w << "x" << h << " -> " << dw << "x" << dh;
+      letterbox_to_chw(bgr, meta, bytes.data());
+      ASSERT_EQ(bytes, reference_letterbox<uint8_t>(bgr, meta, true)) << w << "x" << h << " -> " << dw << "x" << dh;
+      letterbox_to_hwc(bgr, meta, bytes.data());
+      ASSERT_EQ(bytes, reference_letterbox<uint8_t>(bgr, meta, false)) << w << "x" << h << " -> " << dw << "x" << dh;
+    }
   }
 }
 
