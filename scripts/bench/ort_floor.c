@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
   check(ort->SetInterOpNumThreads(options, 1));
   check(ort->SetSessionGraphOptimizationLevel(options, ORT_ENABLE_ALL));
   check(ort->AddSessionConfigEntry(options, "session.intra_op.allow_spinning", argv[4]));
+  check(ort->DisableMemPattern(options)); /* as the engine's ORT backend */
   OrtSession* session;
   check(ort->CreateSession(env, argv[1], options, &session));
 
