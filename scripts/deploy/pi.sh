@@ -5,7 +5,7 @@
 #   smartcamrt-<version>-linux-aarch64/
 #     bin/smartcamrt                the engine (RUNPATH $ORIGIN/../lib)
 #     bin/smartcamrt-rotate-runs    run-folder rotation (the unit runs it before every start)
-#     lib/                          libsmartcamrt.so.*, the runtimes (ONNX Runtime; ExecuTorch, OpenVINO,
+#     lib/                          libsmartcamrt.so.*, its backend modules, the runtimes (ONNX Runtime; ExecuTorch, OpenVINO,
 #                                   LiteRT when built), all RUNPATH $ORIGIN
 #     models/                       yolov5n-640.onnx, yolov5n-320.onnx (+ any other rung asked for),
 #                                   each with its manifest, and SHA256SUMS
@@ -173,6 +173,14 @@ real_name="$(basename "$soname_lib")"
 soname="$(aarch64-linux-gnu-readelf -d "$soname_lib" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')"
 ln -sf "$real_name" "$root/lib/$soname"
 aarch64-linux-gnu-strip --strip-unneeded "$root/bin/smartcamrt" "$root/lib/$real_name"
+# The backends built as modules (OpenVINO, ExecuTorch: loaded on first use from libsmartcamrt's folder),
+# for the bundled runtimes only; a runtime left out then reports itself unavailable (module not found).
+for rt in "${bundled[@]}"; do
+  module="$build_dir/engine/libsmartcamrt_backend_$rt.so"
+  [[ -f "$module" ]] || continue
+  install -m 644 "$module" "$root/lib/"
+  aarch64-linux-gnu-strip --strip-unneeded "$root/lib/$(basename "$module")"
+done
 
 copy_lib() { # copy_lib FILE [NAME]: a runtime library into lib/, its symlinks kept as symlinks
   local src="$1" dst_name="${2:-$(basename "$1")}"

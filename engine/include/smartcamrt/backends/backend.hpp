@@ -1,7 +1,8 @@
 #pragma once
 // Backend / Session: the one interface every runtime (ONNX Runtime, LiteRT, ExecuTorch, TensorRT)
 // sits behind. Each runtime lives in one source file under engine/src/backends/ and registers itself
-// with SMARTCAMRT_REGISTER_BACKEND; nothing central changes to add one.
+// with SMARTCAMRT_REGISTER_BACKEND; nothing central changes to add one. OpenVINO and ExecuTorch are
+// built as modules loaded on first use, so a run maps only the runtime it uses (module_backend.cpp).
 //
 // Thread-safety contract:
 //  - Backend objects are immutable after registration; any thread may call them.
@@ -77,7 +78,16 @@ struct BackendRegistration {
 
 }  // namespace smartcamrt
 
+#ifdef SMARTCAMRT_BACKEND_MODULE
+// Built as a module of its own (engine/src/backends/module_backend.cpp): the registry's stand-in loads
+// the module and creates the backend through this one exported function.
+#define SMARTCAMRT_REGISTER_BACKEND(Type)                                                                \
+  extern "C" __attribute__((visibility("default"))) ::smartcamrt::Backend* smartcamrt_backend_create() { \
+    return new Type();                                                                                   \
+  }
+#else
 #define SMARTCAMRT_REGISTER_BACKEND(Type)                                                                           \
   namespace {                                                                                                       \
   const ::smartcamrt::detail::BackendRegistration smartcamrt_backend_registration_##Type{std::make_unique<Type>()}; \
   }
+#endif
