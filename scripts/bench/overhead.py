@@ -220,11 +220,13 @@ def compare_detections(new: Path, reference: Path) -> dict:
     return result
 
 
-def detections_run(binary: Path, model: str, sources: dict[str, list[str]], threads: int, out: Path) -> None:
+def detections_run(
+    variant: Variant, model: str, sources: dict[str, list[str]], threads: int, out: Path
+) -> None:
     for name, extra in sources.items():
         spawn_measured(
             [
-                str(binary),
+                str(variant.binary),
                 "run",
                 "--model",
                 model,
@@ -235,7 +237,8 @@ def detections_run(binary: Path, model: str, sources: dict[str, list[str]], thre
                 "--quiet",
                 "--out",
                 str(out / name),
-            ]
+            ],
+            variant.environ(),
         )
 
 
@@ -349,17 +352,22 @@ def main(argv: list[str] | None = None) -> int:
             walls.append(wall)
         cold[v.name] = {"median_s": p50(walls), "min_s": min(walls), "max_s": max(walls)}
 
-    progress("detections: 40 frames of the video and both images, not paced")
+    progress("detections: 40 frames of the video and both images, not paced, per variant")
     images = Path(args.image).parent
-    detections = args.out / "detections"
-    detections_run(
-        main_binary,
-        args.model,
-        {"video": ["--source", args.video, "--frames", "40"], "images": ["--source", str(images)]},
-        args.threads,
-        detections,
-    )
-    comparison = compare_detections(detections, args.reference / "detections") if args.reference else None
+    detections, comparisons = {}, {}
+    for k, v in enumerate(variants):
+        # The first variant's in detections/ (what --reference reads), the others beside it.
+        folder = args.out / ("detections" if k == 0 else f"detections-{v.name}")
+        detections_run(
+            v,
+            args.model,
+            {"video": ["--source", args.video, "--frames", "40"], "images": ["--source", str(images)]},
+            args.threads,
+            folder,
+        )
+        detections[v.name] = str(folder)
+        if args.reference:
+            comparisons[v.name] = compare_detections(folder, args.reference / "detections")
 
     per_variant = {}
     for v in variants:
@@ -402,9 +410,9 @@ def main(argv: list[str] | None = None) -> int:
         "floor": floor,
         "cold": cold,
         "detections": {
-            "folder": str(detections),
+            "folders": detections,
             "reference": str(args.reference) if args.reference else None,
-            "comparison": comparison,
+            "comparisons": comparisons,
         },
         "goals": GOALS,
     }
@@ -457,17 +465,17 @@ def render(r: dict) -> str:
         ]
         raw = f"{fmt(p['raw_before_p50_ms'])} / {fmt(p['raw_after_p50_ms'])}"
         lines.append(f"| {i + 1} | {raw} | {fmt(p['raw_paced_p50_ms'])} | {' | '.join(cells)} |")
-    c = r["detections"]["comparison"]
     lines.append("")
-    if c:
+    for name, c in r["detections"]["comparisons"].items():
         lines.append(
-            f"Detections against {r['detections']['reference']}: "
+            f"Detections of {name} against {r['detections']['reference']}: "
             f"{c['frames_identical']}/{c['frames']} frames identical, "
             f"{c['frames_mismatched']} with other classes or counts, largest box difference "
             f"{c['max_box_px']:.2f} px, score {c['max_score']:.4f}."
         )
-    else:
-        lines.append(f"Detections kept in {r['detections']['folder']} (pass it as --reference to compare).")
+    if not r["detections"]["comparisons"]:
+        folders = ", ".join(r["detections"]["folders"].values())
+        lines.append(f"Detections kept in {folders} (pass the output folder as --reference to compare).")
     lines += ["", f"Command: `{r['command']}`", ""]
     return "\n".join(lines)
 
