@@ -24,6 +24,7 @@ SKIP_DIRS = {".git", "__pycache__", "node_modules", ".venv", "annotated"}
 KINDS = {
     "runtimes": "bench-runtimes table (runtimes.json)",
     "model-comparison": "model comparison (CNN / LSTM / transformer)",
+    "text-dev": "text models on SST-2 dev through the engine against Python (text_dev.py)",
     "compression": "compression table (compression.json)",
     "stress": "smartcamrt stress comparison (stress.json)",
     "profile": "device profile (smartcamrt profile)",
@@ -66,8 +67,8 @@ def classify(data: Any) -> str | None:
     if not isinstance(data, dict):
         return None
     kind = data.get("kind")
-    if kind == "model-comparison":
-        return "model-comparison"
+    if kind in ("model-comparison", "text-dev"):
+        return kind
     if kind == "compression-table":
         return "compression"
     if kind in ("runtime-comparison", "bench-runtimes"):

@@ -121,6 +121,34 @@ def model_comparison(folder: Path, name: str = "sst2-lstm.onnx") -> Path:
     )
 
 
+def text_dev(folder: Path) -> Path:
+    """The shape scripts/bench/text_dev.py writes (text-dev.json)."""
+    row = {
+        "model": "sst2-lstm.onnx",
+        "runtime": "ort",
+        "precision": "fp32",
+        "answered": 872,
+        "accuracy": 0.8463302752293578,
+        "manifest_accuracy": 0.84633,
+        "agreement_python_same_runtime": 1.0,
+        "agreement_ref_run": 1.0,
+        "cpp_infer_p50_ms": 0.3895,
+        "cpp_service_p50_ms": 0.3995,
+        "py_service_p50_ms": 0.439,
+        "service_python_over_cpp": 1.0988,
+    }
+    return _write(
+        folder / "text-dev.json",
+        {
+            "kind": "text-dev",
+            "command": "scripts/bench/text_dev.py",
+            "created": "2026-12-05T11:05:24+00:00",
+            "texts": 872,
+            "rows": [row],
+        },
+    )
+
+
 def compression(folder: Path, kind: bool = True) -> Path:
     base = {"input": 320, "params": 1872157, "gflops": 1.117, "sparsity": 0.0, "size_mb": 7.62}
     rows = [

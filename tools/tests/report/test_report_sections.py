@@ -188,3 +188,19 @@ def test_a_result_of_an_unexpected_shape_costs_its_section_only(tmp_path):
     assert '<section id="runtimes" data-missing="no">' in page
     section = re.search(r'<section id="stress" data-missing="yes">(.*?)</section>', page, re.S)
     assert section and "could not be read (AttributeError" in section.group(1)
+
+
+def test_text_dev_is_shown_and_a_partial_rerun_does_not_replace_the_comparison(tmp_path):
+    results = tmp_path / "results"
+    full = synthetic.model_comparison(results / "full")
+    partial = synthetic.model_comparison(results / "partial", name="only-this.onnx")
+    data = json.loads(partial.read_text())
+    data["settings"]["only"] = ["only-this.onnx @ ort"]
+    data["created"] = "2026-12-05T12:00:00+00:00"  # newer than the full one
+    partial.write_text(json.dumps(data))
+    synthetic.text_dev(results / "td")
+    page, _, _ = report(tmp_path, results)
+    models = table_html(page, "models-table")
+    assert "sst2-lstm.onnx" in models and "only-this.onnx" not in models
+    assert str(full) in page
+    assert "0.8463" in table_html(page, "models-text-dev") and "872 sentences" in page

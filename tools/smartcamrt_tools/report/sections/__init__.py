@@ -35,12 +35,16 @@ class Step:
     env: dict[str, str] = field(default_factory=dict)
 
 
-def others_note(results: list[Result], what: str) -> list[str]:
-    """Which older results of the same kind were found and left out (the newest is shown)."""
-    if len(results) < 2:
+def others_note(
+    results: list[Result], what: str, shown: Result | None = None, why: str = "the newest"
+) -> list[str]:
+    """Which other results of the same kind were found and left out (by default the newest is shown)."""
+    shown = shown or (results[0] if results else None)
+    others = [r for r in results if r is not shown]
+    if not others:
         return []
-    older = ", ".join(str(r.path) for r in results[1:6]) + (" ..." if len(results) > 6 else "")
-    return [f"{len(results)} {what} found; the newest is shown. Older: {older}"]
+    listed = ", ".join(str(r.path) for r in others[:5]) + (" ..." if len(others) > 5 else "")
+    return [f"{len(results)} {what} found; shown: {why}. Others: {listed}"]
 
 
 def ordered_modules():

@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 from .. import charts
+from ..discover import Result
 from ..model import Figure, Section, Table, fmt
 from . import Context, Step, others_note
 
@@ -106,13 +107,20 @@ def _lengths_table(lengths: list[dict], source) -> Table | None:
     )
 
 
+def newest_complete(results: list[Result]) -> Result | None:
+    """The newest run over every model; a later `--only` re-measure of a few is not the comparison."""
+    complete = [r for r in results if not (r.data.get("settings") or {}).get("only")]
+    return (complete or results or [None])[0]
+
+
 def build(context: Context) -> Section:
     section = Section(KEY, TITLE, FILL_COMMAND)
-    result = context.latest("model-comparison")
+    result = newest_complete(context.all("model-comparison"))
     rows = [r for r in (result.data.get("rows") or []) if isinstance(r, dict)] if result else []
     if result is None or not rows:
         what = "has no rows" if result else "was found"
         section.missing = f'no model comparison (models.json, "kind": "model-comparison") {what}'
+        _text_dev(context, section)
         return section
     data = result.data
     source = result.provenance(f".venv/bin/python {SCRIPT}")
@@ -142,8 +150,58 @@ def build(context: Context) -> Section:
     if lengths:
         section.tables.append(lengths)
     _figures(context, section, result.path.parent, rows, source)
-    section.notes += others_note(context.all("model-comparison"), "model comparisons")
+    section.notes += others_note(
+        context.all("model-comparison"),
+        "model comparisons",
+        result,
+        "the newest over every model (not --only)",
+    )
+    _text_dev(context, section)
     return section
+
+
+TEXT_DEV = (
+    ("model", "model", ""),
+    ("runtime", "runtime", ""),
+    ("precision", "precision", ""),
+    ("answered", "answered", ""),
+    ("accuracy", "dev accuracy (C++)", ".4f"),
+    ("manifest_accuracy", "manifest", ".4f"),
+    ("agreement_python_same_runtime", "agreement C++ vs Python, same runtime", ".4f"),
+    ("agreement_ref_run", "agreement C++ vs ref-run", ".4f"),
+    ("cpp_infer_p50_ms", "infer p50 ms C++", ".2f"),
+    ("cpp_service_p50_ms", "per text p50 ms C++", ".2f"),
+    ("py_service_p50_ms", "per text p50 ms ref-run", ".2f"),
+    ("service_python_over_cpp", "ref-run / C++", ".2f"),
+)
+
+
+def _text_dev(context: Context, section: Section) -> None:
+    """The text models on all of SST-2 dev through the engine, against Python (scripts/bench/text_dev.py)."""
+    result = context.latest("text-dev")
+    rows = [r for r in (result.data.get("rows") or []) if isinstance(r, dict)] if result else []
+    if not rows:
+        return
+    source = result.provenance(".venv/bin/python scripts/bench/text_dev.py")
+    texts = result.data.get("texts")
+    sentences = f" ({texts} sentences)" if texts else ""
+    section.tables.append(
+        Table(
+            f"{KEY}-text-dev",
+            f"Text models on SST-2 dev{sentences} through the C++ engine, against Python on the same runtime "
+            "and the Python reference loop",
+            [title for _, title, _ in TEXT_DEV],
+            [[fmt(r.get(k), spec) for k, _, spec in TEXT_DEV] for r in rows],
+            source,
+        )
+    )
+    for png in sorted(result.path.parent.glob("text-dev*.png"))[:2]:
+        target = context.figures / png.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(png, target)
+        section.figures.append(
+            Figure(f"{KEY}-{png.stem}", "SST-2 dev through the engine (text_dev.py's figure)", target, source)
+        )
 
 
 def _figures(context: Context, section: Section, folder: Path, rows: list[dict], source) -> None:
