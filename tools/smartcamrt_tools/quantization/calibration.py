@@ -16,7 +16,6 @@ import numpy as np
 import onnx
 from onnxruntime.quantization import CalibrationDataReader
 
-from ..detection_agreement import coco128_images
 from ..errors import ToolError
 from ..vision.letterbox import preprocess
 
@@ -49,15 +48,23 @@ class LetterboxCalibrationReader(CalibrationDataReader):
 
 
 def calibration_images(count: int) -> list[Path]:
-    """The last ``count`` coco128 images in name order.
+    """The last ``count`` images of coco128's *training* split (:mod:`smartcamrt_tools.evaluation.split`).
 
-    Taken from the end because the detection agreement scores the first N: with ``count`` +
-    ``agreement_images`` <= 128 the images the ranges were fitted on are not the ones that judge them.
+    Calibration may never see an image that judges the model, so the images come from the one written-down
+    split rather than from a rule of this module's own; more than the training split holds is refused.
     """
-    images = coco128_images()
-    if count > len(images):
-        raise ToolError(f"{count} calibration images asked for, but coco128 has {len(images)}")
-    return images[len(images) - count :]
+    from ..evaluation import split
+
+    if count < 1:
+        raise ToolError(f"calibration needs at least one image, got {count}")
+    train = split.train_images()
+    if count > len(train):
+        raise ToolError(
+            f"{count} calibration images asked for, but coco128 has {len(split.coco128_images())} and "
+            f"calibration may use only its training split ({len(train)} images; the rest are the "
+            "evaluation split)"
+        )
+    return split.calibration_images(count)
 
 
 def detect_decode_nodes(model: onnx.ModelProto) -> list[str]:

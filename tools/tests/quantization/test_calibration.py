@@ -33,11 +33,16 @@ def test_reader_yields_n_letterboxed_inputs_then_none(assets):
     np.testing.assert_array_equal(reader.get_next()["images"], fed[0]["images"])
 
 
-def test_calibration_images_are_the_last_ones(assets):
-    everything = coco128_images()
+def test_calibration_images_come_from_the_training_split_only(assets):
+    from smartcamrt_tools.evaluation.split import eval_images, train_images
+
     chosen = calibration_images(16)
-    assert chosen == everything[-16:]
+    assert chosen == train_images()[-16:]
+    assert calibration_images(64) == train_images()
+    assert not {p.name for p in chosen} & {p.name for p in eval_images()}
     assert not set(chosen) & set(coco128_images(128 - 16))  # apart from the agreement's first images
+    with pytest.raises(ToolError, match="65 calibration images asked for, .* only its training split \\(64"):
+        calibration_images(65)
     with pytest.raises(ToolError, match="129 calibration images asked for, but coco128 has 128"):
         calibration_images(129)
 
