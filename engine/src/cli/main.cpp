@@ -1,8 +1,12 @@
 // smartcamrt: the one front door. run, bench, profile, stress and info are the C++ engine; any other command is
 // handed to the Python tooling (smartcamrt-tools) where it is installed.
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include "commands.hpp"
 #include "smartcamrt/core/version.hpp"
@@ -38,7 +42,25 @@ void print_usage() {
 
 }  // namespace
 
+namespace {
+
+// glibc gives threads their own malloc arenas, up to 8 per core, and keeps what is freed in each. Every
+// switch, pass or stream brings new threads: measured in a 7-min soak that re-creates the pipeline
+// every 80 s, RSS grew ~5 MiB a pass with malloc's bytes in use flat, and stayed flat with 2 arenas.
+// An edge process lives for weeks; with two arenas the same soak kept its e2e p50 (10.9 vs 11.4 ms).
+// MALLOC_ARENA_MAX or GLIBC_TUNABLES in the environment still decide where given.
+void limit_malloc_arenas() {
+#if defined(__GLIBC__)
+  const char* tunables = std::getenv("GLIBC_TUNABLES");
+  if (std::getenv("MALLOC_ARENA_MAX") != nullptr || (tunables && std::strstr(tunables, "arena_max"))) return;
+  mallopt(M_ARENA_MAX, 2);
+#endif
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  limit_malloc_arenas();
   if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
     print_usage();
     return argc < 2 ? smartcamrt::cli::kExitUsage : 0;

@@ -9,6 +9,9 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <thread>
 
 #include "smartcamrt/core/error.hpp"
@@ -31,6 +34,17 @@ double rss_mb() {
   return 0;
 }
 
+// Heap bytes malloc has handed out and not had back (glibc): growth here with RSS is memory the
+// process holds on to; RSS growing alone is the allocator keeping freed pages. -1 where unknown.
+double heap_in_use_mb() {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+  const struct mallinfo2 info = mallinfo2();
+  return static_cast<double>(info.uordblks + info.hblkhd) / (1024.0 * 1024.0);
+#else
+  return -1;
+#endif
+}
+
 // Entries of /proc/self/fd, less the one the listing itself holds open.
 double open_fds() {
   std::error_code ec;
@@ -46,7 +60,7 @@ class ResourceLog {
  public:
   ResourceLog(const std::string& path, double interval_s) : out_(path) {
     if (!out_) throw Error("cannot write '" + path + "'");
-    out_ << "t_s,rss_mb,open_fds,pass\n" << std::flush;
+    out_ << "t_s,rss_mb,open_fds,pass,heap_mb\n" << std::flush;
     thread_ = std::thread([this, interval_s] { loop(interval_s); });
   }
   ~ResourceLog() { stop(); }
@@ -68,6 +82,7 @@ class ResourceLog {
   // After stop().
   const std::vector<double>& rss() const { return rss_; }
   const std::vector<double>& fds() const { return fds_; }
+  const std::vector<double>& heap() const { return heap_; }
 
  private:
   void loop(double interval_s) {
@@ -79,9 +94,10 @@ class ResourceLog {
       if (wake_.wait_until(lock, due, [this] { return done_; })) break;
       rss_.push_back(rss_mb());
       fds_.push_back(open_fds());
-      char row[96];
-      std::snprintf(row, sizeof row, "%.3f,%.3f,%.0f,%d\n", ms_between(begin, Clock::now()) / 1000.0, rss_.back(),
-                    fds_.back(), pass_);
+      heap_.push_back(heap_in_use_mb());
+      char row[128];
+      std::snprintf(row, sizeof row, "%.3f,%.3f,%.0f,%d,%.3f\n", ms_between(begin, Clock::now()) / 1000.0, rss_.back(),
+                    fds_.back(), pass_, heap_.back());
       out_ << row << std::flush;
     }
   }
@@ -91,7 +107,7 @@ class ResourceLog {
   std::condition_variable wake_;
   bool done_ = false;
   int pass_ = 0;
-  std::vector<double> rss_, fds_;
+  std::vector<double> rss_, fds_, heap_;
   std::thread thread_;
 };
 
@@ -146,6 +162,8 @@ StressReport run_soak(const StressConfig& config, const RunPlan& base) {
 
   const auto rss = quarter_growth(log.rss());
   const auto fds = quarter_growth(log.fds());
+  // Shown beside RSS, not judged: it tells a leak (both grow) from the allocator keeping pages.
+  const auto heap = log.heap().empty() || log.heap().front() < 0 ? std::nullopt : quarter_growth(log.heap());
   const bool rss_ok = rss && rss->pct && *rss->pct < kRssTargetPct;
   const bool fds_ok = fds && fds->last <= fds->first;
   nlohmann::json doc;
@@ -161,6 +179,7 @@ StressReport run_soak(const StressConfig& config, const RunPlan& base) {
   doc["passes"] = passes;
   doc["rss_mb"] = growth_json(rss);
   doc["open_fds"] = growth_json(fds);
+  doc["heap_in_use_mb"] = growth_json(heap);
   doc["targets"] = {{"rss_growth_pct_below", kRssTargetPct}, {"rss_ok", rss_ok}, {"fds_ok", fds_ok}};
   doc["interrupted"] = interrupted;
 
@@ -175,7 +194,10 @@ StressReport run_soak(const StressConfig& config, const RunPlan& base) {
   md += "| RSS | " + growth_text(rss, "MiB") + " | < " + format_number(kRssTargetPct) + " % | " +
         (rss_ok ? "yes" : "no") + " |\n";
   md += "| open fds | " + growth_text(fds, "fds") + " | no growth | " + (fds_ok ? "yes" : "no") + " |\n";
-  md += "\nSamples: soak.csv (t_s, rss_mb, open_fds, pass); run folders: soak/pass<N>/.\n";
+  md += "| heap in use (malloc) | " + growth_text(heap, "MiB") + " | (shown, not judged) | |\n";
+  md +=
+      "\nSamples: soak.csv (t_s, rss_mb, open_fds, pass, heap_mb: malloc's bytes in use); run folders: "
+      "soak/pass<N>/.\n";
 
   StressReport out;
   out.out_dir = config.out_dir;

@@ -352,10 +352,11 @@ TEST_F(StressRun, SoakSamplesRssAndFds) {
   const StressReport report = run_stress(c);
   const auto lines = testing::read_lines(c.out_dir + "/soak.csv");
   ASSERT_GE(lines.size(), 5u);
-  EXPECT_EQ(lines[0], "t_s,rss_mb,open_fds,pass");
+  EXPECT_EQ(lines[0], "t_s,rss_mb,open_fds,pass,heap_mb");
   const auto first = testing::split_csv(lines[1]);
-  ASSERT_EQ(first.size(), 4u);
+  ASSERT_EQ(first.size(), 5u);
   EXPECT_GT(std::stod(first[1]), 0) << "VmRSS read";
+  EXPECT_GT(std::stod(first[4]), 0) << "malloc's bytes in use read (glibc)";
   EXPECT_GT(std::stod(first[2]), 2) << "stdin, stdout, stderr at least";
   const nlohmann::json doc = read_json(report.json_path);
   EXPECT_EQ(doc["samples"], lines.size() - 1);
