@@ -14,8 +14,9 @@ ONNX fp32/int8, TFLite, ExecuTorch) on its own runtime, and the ONNX files on Op
 - for the ONNX files, the Python reference loop (`smartcamrt ref-run`, ONNX Runtime, same threads):
   its agreement with the engine and its end-to-end and tokenisation time per text, the comparison the
   C++ tokenizer is for.
-The result is cached: a second call with the same artifacts, dev file and engine binary prints the
-stored table (--force measures again). Writes text-dev.{md,json} and text-dev.png into --out.
+The result is cached: a second call with the same artifacts, dev file, threads and script prints the
+stored table, saying so if the engine binary changed since (--force measures again). Writes
+text-dev.{md,json} and text-dev.png into --out.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import numpy as np
 from engine_runs import column, machine, machine_line, percentile, read_frames, read_predictions, run_engine
 from tqdm import tqdm
 
+from smartcamrt_tools.benchmark.engine import engine_binary
 from smartcamrt_tools.text.data import load_split, read_tsv
 
 REPO = Path(__file__).resolve().parents[2]
@@ -65,10 +67,16 @@ def cache_key(rows: list[tuple[Path, str, dict]], dev: Path, threads: int) -> st
     for artifact, runtime, manifest in rows:
         digest.update(f"{artifact.name}:{runtime}:{manifest.get('sha256')}\n".encode())
     digest.update(hashlib.sha256(dev.read_bytes()).hexdigest().encode())
-    binary = REPO / "build" / "smartcamrt"
-    digest.update(f"{binary.stat().st_mtime_ns if binary.exists() else 0}:{threads}".encode())
+    digest.update(f"{threads}".encode())
     digest.update(Path(__file__).read_bytes())
     return digest.hexdigest()
+
+
+def engine_digest() -> str:
+    """The engine binary's hash: recorded, and compared on a cache hit (a rebuilt engine is named, not
+    re-measured: other work rebuilds it often, and the answers depend on the artifacts)."""
+    binary = Path(engine_binary())
+    return hashlib.sha256(binary.read_bytes()).hexdigest() if binary.is_file() else "?"
 
 
 def openvino_runner(artifact: Path, static_length: int | None):
@@ -265,9 +273,11 @@ def main() -> None:
         sys.exit(f"text_dev.py: no trained text model in {MODELS}: run smartcamrt train-text first")
     key = cache_key(rows, dev, args.threads)
     result = args.out / "text-dev.json"
-    if not args.force and result.is_file() and json.loads(result.read_text()).get("cache_key") == key:
+    cached = json.loads(result.read_text()) if result.is_file() else {}
+    if not args.force and cached.get("cache_key") == key:
         print((args.out / "text-dev.md").read_text())
-        print(f"(cached: {result}; --force to measure again)", file=sys.stderr)
+        note = "" if cached.get("engine_sha256") == engine_digest() else "; the engine was rebuilt since"
+        print(f"(cached: {result}{note}; --force to measure again)", file=sys.stderr)
         return
     if missing:
         print("left out (not in the model cache): " + ", ".join(missing), file=sys.stderr)
@@ -282,6 +292,7 @@ def main() -> None:
         "texts": len(read_tsv(dev)[0]),
         "left_out": missing,
         "cache_key": key,
+        "engine_sha256": engine_digest(),
         "rows": measured,
     }
     result.write_text(json.dumps(document, indent=2) + "\n")
