@@ -3,7 +3,9 @@
  * scripts/bench/overhead.py builds it into a temporary folder and reads its peak RSS (wait4) and the
  * p50 it prints, to set the engine's own footprint against the runtime's.
  *
- *   ort_floor MODEL THREADS RUNS SPIN(0|1)
+ *   ort_floor MODEL THREADS RUNS SPIN(0|1) [INTERVAL_MS [PREWARM_MS]]
+ * INTERVAL_MS paces the runs (one every INTERVAL_MS, as a camera); PREWARM_MS > 0 adds an untimed run
+ * that many ms before each timed one (the "wake the threads before the frame is due" experiment).
  * Prints one line: "p50_ms <value>". Exits 1 with one line on stderr when ORT reports an error. */
 #include <onnxruntime_c_api.h>
 #include <stdio.h>
@@ -26,17 +28,25 @@ static double now_ms(void) {
   return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
 }
 
+static void sleep_until(double due_ms) {
+  const double left = due_ms - now_ms();
+  if (left <= 0) return;
+  struct timespec t = {(time_t)(left / 1e3), (long)((left - 1e3 * (time_t)(left / 1e3)) * 1e6)};
+  nanosleep(&t, NULL);
+}
+
 static int by_value(const void* a, const void* b) {
   const double x = *(const double*)a, y = *(const double*)b;
   return (x > y) - (x < y);
 }
 
 int main(int argc, char** argv) {
-  if (argc != 5) {
-    fprintf(stderr, "usage: ort_floor MODEL THREADS RUNS SPIN\n");
+  if (argc < 5 || argc > 7) {
+    fprintf(stderr, "usage: ort_floor MODEL THREADS RUNS SPIN [INTERVAL_MS [PREWARM_MS]]\n");
     return 2;
   }
   const int threads = atoi(argv[2]), runs = atoi(argv[3]);
+  const double interval_ms = argc > 5 ? atof(argv[5]) : 0, prewarm_ms = argc > 6 ? atof(argv[6]) : 0;
   if (threads < 1 || runs < 1) {
     fprintf(stderr, "ort_floor: THREADS and RUNS must be >= 1\n");
     return 2;
@@ -87,8 +97,19 @@ int main(int argc, char** argv) {
   double* times = malloc((size_t)runs * sizeof(double));
   const char* inputs[] = {input_name};
   const char* outputs[] = {output_name};
+  const double start = now_ms();
   for (int i = 0; i < runs; ++i) {
     OrtValue* result = NULL;
+    if (interval_ms > 0) {
+      const double due = start + (i + 1) * interval_ms;
+      if (prewarm_ms > 0) {
+        sleep_until(due - prewarm_ms);
+        check(ort->Run(session, NULL, inputs, (const OrtValue* const*)&tensor, 1, outputs, 1, &result));
+        ort->ReleaseValue(result);
+        result = NULL;
+      }
+      sleep_until(due);
+    }
     const double t0 = now_ms();
     check(ort->Run(session, NULL, inputs, (const OrtValue* const*)&tensor, 1, outputs, 1, &result));
     times[i] = now_ms() - t0;
