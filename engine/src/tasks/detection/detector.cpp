@@ -175,17 +175,34 @@ Detections Detector::postprocess(const LetterboxMeta& meta) {
   const auto rows = static_cast<size_t>(shape[1]);
   const auto row_size = static_cast<size_t>(shape[2]);
   const float* values = nullptr;
+  size_t decoded_rows = rows;
+  bool normalized = false;
   if (is_quantized_8bit(output.dtype())) {
-    // Once, into floats, so the one decoder below serves every output type.
+    // Into floats for the one decoder, but only the rows whose objectness passes the threshold (a
+    // score is objectness x class probability <= objectness, so no other row can give a detection):
+    // the decoder sees the same passing rows in the same order, and the other ~99% are never converted.
+    const auto* bytes = static_cast<const unsigned char*>(output.data());
+    const auto value_at = [&](size_t index) {
+      const int32_t q =
+          output.dtype() == DType::kInt8 ? static_cast<int8_t>(bytes[index]) : static_cast<int32_t>(bytes[index]);
+      return dequantize(q, spec.quantization);
+    };
+    normalized = rows > 0 && value_at((rows - 1) * row_size) < 2.f;  // yolo_boxes_normalized on one value
     dequantized_output_.resize(rows * row_size);
-    dequantize(output.data(), output.dtype(), dequantized_output_.size(), spec.quantization,
-               dequantized_output_.data());
+    decoded_rows = 0;
+    for (size_t r = 0; r < rows; ++r) {
+      if (!(value_at(r * row_size + 4) > options.conf_threshold)) continue;
+      dequantize(bytes + r * row_size, output.dtype(), row_size, spec.quantization,
+                 dequantized_output_.data() + decoded_rows * row_size);
+      ++decoded_rows;
+    }
     values = dequantized_output_.data();
   } else {
     values = output.data_as<float>();
+    normalized = yolo_boxes_normalized(values, rows, row_size);
   }
-  Detections candidates = decode_yolov5(values, rows, row_size, options);
-  if (yolo_boxes_normalized(values, rows, row_size)) {
+  Detections candidates = decode_yolov5(values, decoded_rows, row_size, options);
+  if (normalized) {
     const auto w = static_cast<float>(info_.input_width), h = static_cast<float>(info_.input_height);
     for (Detection& c : candidates) c.box = Box{c.box.x1 * w, c.box.y1 * h, c.box.x2 * w, c.box.y2 * h};
   }
