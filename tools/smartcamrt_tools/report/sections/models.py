@@ -18,7 +18,21 @@ TITLE = "Model comparison (CNN / LSTM / transformer)"
 SCRIPT = "scripts/bench/models.py"
 FILL_COMMAND = f".venv/bin/python {SCRIPT}"
 # What --run passes: one thread count, two lengths, few items (the defaults take tens of minutes).
-CHEAP = ["--threads", "2", "--lengths", "16", "64", "--texts", "5", "--dev-texts", "50", "--frames", "20"]
+CHEAP = [
+    "--threads",
+    "2",
+    "--lengths",
+    "16",
+    "64",
+    "--texts",
+    "5",
+    "--dev-texts",
+    "50",
+    "--frames",
+    "20",
+    "--rounds",
+    "1",
+]
 
 # (key, title, format), models.py's own column titles
 KNOWN = (
