@@ -21,14 +21,14 @@ TEMPLATE = """<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>SmartCamRT report</title>
 <style>
-body { font: 14px/1.45 system-ui, sans-serif; margin: 0 auto; max-width: 1200px; padding: 1em 2em;
+body { font: 14px/1.45 system-ui, sans-serif; margin: 0 auto; max-width: 1400px; padding: 1em 2em;
        color: #222; }
 h1 { margin-bottom: 0.2em; }
 h2 { border-bottom: 2px solid #ccc; padding-bottom: 0.2em; margin-top: 2em; }
 nav ol { columns: 2; }
-table { border-collapse: collapse; margin: 0.6em 0 0.2em; font-size: 12.5px; }
+table { border-collapse: collapse; margin: 0.6em 0 0.2em; font-size: 12px; }
 caption { text-align: left; font-weight: 600; padding: 0.3em 0; }
-th, td { border: 1px solid #ccc; padding: 3px 7px; text-align: left; vertical-align: top; }
+th, td { border: 1px solid #ccc; padding: 2px 5px; text-align: left; vertical-align: top; }
 th { background: #f0f0f0; }
 tbody tr:nth-child(even) { background: #fafafa; }
 .table-wrap { overflow-x: auto; }
