@@ -221,7 +221,8 @@ def build(context: Context) -> Section:
                         "effective accuracy": [m.get("effective_accuracy") for m in modes],
                     },
                     title="SLO attainment and effective accuracy (higher is better)",
-                    xlabel="share of items within the SLO / accuracy relative to the metric",
+                    xlabel="SLO attainment: share of items within the SLO; effective accuracy: in its "
+                    "metric (table below)",
                     footer=source.text(),
                 ),
                 source,
