@@ -279,6 +279,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_compress_commands(commands)
 
+    from .quantization.cli import add_quantization_commands  # int8-sensitivity, qat (docs/quantization.md)
+
+    add_quantization_commands(commands)
+
     from .report.cli import add_report_command  # report (docs/report.md)
 
     add_report_command(commands)

@@ -48,7 +48,29 @@ def export_executorch_portable(request: ExportRequest) -> None:
     _export(request, delegate=False)
 
 
-def _export(request: ExportRequest, delegate: bool) -> None:
+def export_executorch_int8(request: ExportRequest) -> None:
+    """PT2E static int8 (XNNPACK quantizer: per-channel symmetric int8 weights, int8 per-tensor
+    activations), calibrated on letterboxed training-split images; the Detect decode and the blocks the
+    sensitivity analysis names stay float (see :mod:`.int8_common`)."""
+    _export(request, delegate=True, int8=True)
+
+
+def _int8_model(request: ExportRequest, sample: torch.Tensor) -> torch.nn.Module:
+    from executorch.backends.xnnpack.quantizer.xnnpack_quantizer import (
+        XNNPACKQuantizer,
+        get_symmetric_quantization_config,
+    )
+
+    from . import int8_common
+
+    input_hw = (int(sample.shape[-2]), int(sample.shape[-1]))
+    keep_float, _ = int8_common.keep_float_blocks(input_hw)
+    quantizer = XNNPACKQuantizer().set_global(get_symmetric_quantization_config(is_per_channel=True))
+    batches = int8_common.calibration_batches(input_hw)
+    return int8_common.pt2e_quantize(request.model, sample, quantizer, batches, keep_float=keep_float)
+
+
+def _export(request: ExportRequest, delegate: bool, int8: bool = False) -> None:
     with _quiet():
         from executorch.backends.xnnpack.partition.xnnpack_partitioner import XnnpackPartitioner
         from executorch.devtools.backend_debug import get_delegation_info
@@ -56,7 +78,8 @@ def _export(request: ExportRequest, delegate: bool) -> None:
 
         sample = torch.from_numpy(request.sample_input)
         # strict=False: trace with the Python frontend (the model is plain eager PyTorch); shapes static.
-        exported = torch.export.export(request.model, (sample,), strict=False)
+        model = _int8_model(request, sample) if int8 else request.model
+        exported = torch.export.export(model, (sample,), strict=False)
         metadata = {
             key: value if isinstance(value, str) else json.dumps(value)
             for key, value in request.metadata.items()

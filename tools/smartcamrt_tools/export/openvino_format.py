@@ -35,7 +35,9 @@ and the format table must stay cheap.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import io
 import tempfile
 from pathlib import Path
 
@@ -85,6 +87,119 @@ def _export(request: ExportRequest, compress_to_fp16: bool) -> None:
             raise ToolError(f"OpenVINO conversion failed: {_first_line(exc)}") from exc
     # save_model writes <name>.xml and <name>.bin; it overwrites both.
     ov.save_model(model, str(request.artifact), compress_to_fp16=compress_to_fp16)
+
+
+def export_openvino_int8(request: ExportRequest) -> None:
+    """NNCF post-training int8 of the fp32 IR (MIXED preset: symmetric per-channel int8 weights,
+    asymmetric per-tensor activations; ranges from letterboxed training-split images). The Detect decode
+    and the blocks the sensitivity analysis keeps in float are NNCF's ignored scope."""
+    import nncf
+    import onnx
+    import openvino as ov
+
+    from ..quantization import detect_decode_nodes
+    from . import int8_common
+
+    input_hw = (int(request.sample_input.shape[-2]), int(request.sample_input.shape[-1]))
+    keep_float, _ = int8_common.keep_float_blocks(input_hw)
+    batches = int8_common.calibration_batches(input_hw)
+    with tempfile.TemporaryDirectory(prefix="smartcamrt-openvino-") as tmp:
+        onnx_file = Path(tmp) / "model.onnx"
+        onnx_format.export_onnx(dataclasses.replace(request, artifact=onnx_file))
+        graph = onnx.load(str(onnx_file))
+        decode = detect_decode_nodes(graph)
+        float_blocks = block_nodes(graph, request.model, request.sample_input, keep_float)
+        model = ov.convert_model(str(onnx_file))
+    names = {op.get_friendly_name() for op in model.get_ops()}
+    onnx_convs, silus = float_blocks
+    # The ONNX frontend splits a Conv with bias into Convolution "<name>/WithoutBiases" + Add "<name>":
+    # the Convolution (which holds the weights) is what must be ignored, the Add with it.
+    convs = [f"{name}/WithoutBiases" if f"{name}/WithoutBiases" in names else name for name in onnx_convs]
+    missing = [name for name in convs if name not in names]
+    if missing:
+        raise ToolError(
+            f"OpenVINO int8: convolutions to keep in float not in the IR: {', '.join(missing[:5])}"
+        )
+    convs += [name for name in onnx_convs if name in names and name not in convs]
+    # Nodes OpenVINO fused or folded away (Sigmoid+Mul -> Swish, constant decode grids) are simply gone:
+    # nothing to ignore there; what carries weights, the convolutions, must all be found (above).
+    ignored = [name for name in decode + silus if name in names] + convs
+    from nncf.quantization.advanced_parameters import AdvancedQuantizationParameters, OverflowFix
+
+    with _nncf_quiet():
+        quantized = nncf.quantize(
+            model,
+            nncf.Dataset(batches),
+            preset=nncf.QuantizationPreset.MIXED,
+            subset_size=len(batches),
+            ignored_scope=nncf.IgnoredScope(names=ignored),
+            # 7-bit weights in every layer: u8 x s8 products summed in pairs then fit int16 even where
+            # oneDNN has no VNNI (vpmaddubsw saturates at int16), so the answers do not depend on the CPU.
+            advanced_parameters=AdvancedQuantizationParameters(overflow_fix=OverflowFix.ENABLE),
+        )
+    ov.save_model(quantized, str(request.artifact), compress_to_fp16=False)
+
+
+def block_nodes(graph, model, sample: np.ndarray, blocks: list[str]) -> tuple[list[str], list[str]]:
+    """ONNX node names of the convolutions (and the SiLU after each) inside ``blocks`` of ``model``.
+
+    The ONNX export names nodes ``node_conv2d_<k>`` without module paths, so the convolutions are matched
+    by order: the k-th Conv node of the graph is the k-th Conv2d the model calls (the exporter writes
+    nodes in execution order), and every pair's weight shape is checked."""
+    import torch
+    from onnx import numpy_helper
+
+    if not blocks:
+        return [], []
+    called: list[tuple[str, tuple[int, ...]]] = []
+    names = {module: name for name, module in model.named_modules()}
+    hooks = [
+        module.register_forward_hook(lambda mod, _i, _o: called.append((names[mod], tuple(mod.weight.shape))))
+        for module in model.modules()
+        if isinstance(module, torch.nn.Conv2d)
+    ]
+    try:
+        with torch.no_grad():
+            model(torch.from_numpy(sample))
+    finally:
+        for hook in hooks:
+            hook.remove()
+    weights = {init.name: numpy_helper.to_array(init).shape for init in graph.graph.initializer}
+    convs = [node for node in graph.graph.node if node.op_type == "Conv"]
+    if len(convs) != len(called):
+        raise ToolError(
+            f"OpenVINO int8: {len(convs)} Conv nodes in the ONNX graph, {len(called)} in the model"
+        )
+    consumers: dict[str, list] = {}
+    for node in graph.graph.node:
+        for name in node.input:
+            consumers.setdefault(name, []).append(node)
+    chosen, silus = [], []
+    for node, (module, shape) in zip(convs, called, strict=True):
+        if tuple(weights.get(node.input[1], ())) != shape:
+            raise ToolError(f"OpenVINO int8: Conv {node.name} does not match {module} {shape}")
+        if not any(module == block or module.startswith(block + ".") for block in blocks):
+            continue
+        chosen.append(node.name)
+        for nxt in consumers.get(node.output[0], []):  # the SiLU: Sigmoid and Mul after the conv
+            if nxt.op_type in ("Sigmoid", "Mul"):
+                silus.append(nxt.name)
+    return chosen, list(dict.fromkeys(silus))
+
+
+@contextlib.contextmanager
+def _nncf_quiet():
+    """NNCF logs its statistics collection and progress bars; keep the export's output readable."""
+    import logging
+
+    logger = logging.getLogger("nncf")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            yield
+    finally:
+        logger.setLevel(level)
 
 
 def read_ir_metadata(artifact: Path) -> dict[str, str]:

@@ -151,6 +151,8 @@ def export_model(
     for line in describe_all(parity):
         log(line)
     quant_record = quantization_record(artifact, choice, quant_config) if choice else None
+    if quant_record is None and fmt.quantization_record is not None:
+        quant_record = fmt.quantization_record(input_hw)
     manifest = build_manifest(
         artifact, fmt, checkpoint, input_hw, reference.output_shape(input_hw), parity, host, quant_record
     )
