@@ -99,7 +99,7 @@ def add_compress_commands(commands) -> None:
             help="fine-tuning epochs over the 64 training images (default 10; 0: none)",
         )
         sub.add_argument("--batch", type=_positive_int, default=8, help="batch size (default 8)")
-        sub.add_argument("--lr", type=float, default=0.01, help="peak learning rate, SGD (default 0.01)")
+        sub.add_argument("--lr", type=float, default=0.001, help="peak learning rate, SGD (default 0.001)")
         sub.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
         sub.add_argument("--no-flip", action="store_true", help="no horizontal-flip augmentation")
         if action == "distill":

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 
+import cv2
 import numpy as np
 import onnxruntime as ort
 import pytest
+import torch
 
 from smartcamrt_tools.cli import build_parser
 from smartcamrt_tools.compression.data import load_train_set
@@ -53,6 +55,35 @@ def test_compress_prunes_fine_tunes_exports_and_caches(assets, tmp_path):
     )
     assert any("up to date" in line for line in again)
     assert not any("fine-tuning" in line for line in again)
+
+
+def test_ratio_zero_without_training_is_the_base_model_through_the_whole_pipeline(assets, tmp_path):
+    """Sanity check (a): prune 0 % -> save -> load -> fuse -> export must give the base model's outputs.
+    Anchors, strides, BatchNorm eps or a layer lost on the way would show here, not only as a low mAP."""
+    from smartcamrt_tools.assets import resolve_weights
+    from smartcamrt_tools.checkpoint import load_checkpoint
+    from smartcamrt_tools.compression.store import load_compressed
+    from smartcamrt_tools.vision.letterbox import preprocess
+    from smartcamrt_tools.yolov5 import build_from_checkpoint
+
+    recipe = Recipe(method="structured", ratio=0.0, imgsz=64, train=FineTuneConfig(epochs=0))
+    artifact = compress(
+        recipe, "onnx", tmp_path, threads=1, agreement_images=4, show_progress=False, log=lambda _: None
+    )
+    base = build_from_checkpoint(load_checkpoint(resolve_weights("yolov5n.pt")))
+    loaded = load_compressed(tmp_path / "yolov5n-prune-s0-e0-64.safetensors")
+    assert loaded.stride == base.stride
+    torch.testing.assert_close(loaded.model.detect.anchors, base.detect.anchors)
+    images = [preprocess(cv2.imread(str(p)), (64, 64))[0] for p in eval_images()[:4]]
+    batch = np.concatenate(images)
+    with torch.no_grad():
+        expected = base(torch.from_numpy(batch)).numpy()
+        np.testing.assert_array_equal(loaded.model(torch.from_numpy(batch)).numpy(), expected)
+    session = ort.InferenceSession(str(artifact), providers=["CPUExecutionProvider"])
+    for index, image in enumerate(images):
+        got = session.run(None, {"images": image})[0]
+        np.testing.assert_allclose(got[0, :, :4], expected[index, :, :4], atol=2e-3)  # boxes, pixels
+        np.testing.assert_allclose(got[0, :, 4:], expected[index, :, 4:], atol=1e-4)  # scores
 
 
 def test_cli_parses_compress_commands():

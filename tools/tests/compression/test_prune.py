@@ -83,3 +83,46 @@ def test_zero_ratio_changes_nothing(tiny_model):
     before = conv_channels(tiny_model)
     prune_channels(tiny_model, 0.0)
     assert conv_channels(tiny_model) == before
+
+
+def test_structured_pruning_equals_zeroing_what_it_removes(tiny_model):
+    """The pruned network must compute exactly what the unpruned one computes with every removed channel's
+    consumers blind to it (their input weights for it zeroed). This separates a wrong graph (a channel
+    cut on one side of a concat or residual add and not the other, which this catches) from a merely
+    harsh choice of channels (which it does not judge): on yolov5n, 10 % of channels by magnitude already
+    takes mAP50-95 from 0.278 to 0 before fine-tuning, and this check shows that is the choice, not a bug."""
+    import copy
+
+    import torch_pruning as tp
+
+    reference = copy.deepcopy(tiny_model)
+    tiny_model.requires_grad_(True)
+    pruner = tp.pruner.MetaPruner(
+        tiny_model,
+        torch.zeros(1, 3, 64, 64),
+        importance=tp.importance.GroupMagnitudeImportance(p=2),
+        pruning_ratio=0.3,
+        ignored_layers=[tiny_model.detect, tiny_model.model[0]],
+    )
+    names = {module: name for name, module in tiny_model.named_modules()}
+    remaining: dict[str, list[int]] = {}  # per conv: the original input channels still present
+    blinded: dict[str, list[int]] = {}
+    for group in pruner.step(interactive=True):
+        for dep, idxs in group:
+            module = dep.target.module
+            if isinstance(module, torch.nn.Conv2d) and "in_channel" in getattr(dep.handler, "__name__", ""):
+                name = names[module]
+                present = remaining.setdefault(name, list(range(module.in_channels)))
+                blinded.setdefault(name, []).extend(present[i] for i in idxs)
+                remaining[name] = [c for i, c in enumerate(present) if i not in set(idxs)]
+        group.prune()
+    assert blinded, "nothing was pruned"
+    masked = dict(reference.named_modules())
+    with torch.no_grad():
+        for name, channels in blinded.items():
+            masked[name].weight[:, channels] = 0
+        images = torch.rand(2, 3, 64, 64)
+        pruned_out = tiny_model.eval()(images)
+        masked_out = reference(images)
+    assert conv_channels(tiny_model) != conv_channels(reference)
+    torch.testing.assert_close(pruned_out, masked_out, atol=1e-4, rtol=1e-4)
