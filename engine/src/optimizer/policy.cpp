@@ -101,6 +101,7 @@ void update_slowdown(PolicyState& state, double sample, double now_s, const Poli
 void back_off(PolicyState& state, const PolicyParams& params) {
   const double ceiling = params.up_hold_s > 0 ? std::max(1.0, params.max_up_hold_s / params.up_hold_s) : 1.0;
   state.hold_scale = std::min(state.hold_scale * 2, ceiling);
+  state.backoff_reference = 0;  // measured afresh on the rungs the stream runs on from now
 }
 
 void took_effect(PolicyState& state, double now_s, const PolicyParams& params) {
@@ -171,6 +172,7 @@ void validate_policy_params(const PolicyParams& p) {
   if (!(p.release_s > 0)) bad("release_s", p.release_s, "must be > 0");
   if (p.min_window < 1) bad("min_window", 0, "must be >= 1");
   if (p.sustained_late < 1) bad("sustained_late", 0, "must be >= 1");
+  if (!(p.jump_max_slowdown >= 1)) bad("jump_max_slowdown", p.jump_max_slowdown, "must be >= 1");
   if (!(p.drop_tolerance >= 0 && p.drop_tolerance < 1)) bad("drop_tolerance", p.drop_tolerance, "must be in [0, 1)");
   if (!(p.retry_failed_s >= 0)) bad("retry_failed_s", p.retry_failed_s, "must be >= 0");
 }
@@ -221,7 +223,11 @@ Decision decide(const std::vector<Rung>& ladder, const Observation& obs, const P
   if (w.offered < params.min_window && !sustained) {
     return stay(cur, "window " + std::to_string(w.offered) + "<" + std::to_string(params.min_window));
   }
-  if (w.answered > 0) update_slowdown(state, w.p50 / running.p50_ms, now, params);
+  if (w.answered > 0) {
+    const double sample = w.p50 / running.p50_ms;
+    update_slowdown(state, sample, now, params);
+    if (state.hold_scale > 1 && !state.probe_from) state.backoff_reference = std::max(state.backoff_reference, sample);
+  }
 
   const double slo = params.slo_ms;
   const double budget = params.headroom * slo;
@@ -240,15 +246,15 @@ Decision decide(const std::vector<Rung>& ladder, const Observation& obs, const P
   const double hold = state.up_hold_s(params);
 
   // A step up that has held as long as the hold asked for is confirmed: the back-off is forgiven. So it
-  // is when the load has changed: the slowdown has fallen to half of what broke the last probe.
+  // is when the load has changed: the slowdown has fallen to half of the highest measured since.
   if (state.up_entered_s && !state.probe_from && now - *state.up_entered_s >= hold) {
     state.hold_scale = 1;
-    state.backoff_slowdown = 0;
+    state.backoff_reference = 0;
     state.up_entered_s.reset();
   }
-  if (state.hold_scale > 1 && state.backoff_slowdown > 0 && state.slowdown <= 0.5 * state.backoff_slowdown) {
+  if (state.hold_scale > 1 && state.backoff_reference > 0 && state.slowdown <= 0.5 * state.backoff_reference) {
     state.hold_scale = 1;
-    state.backoff_slowdown = 0;
+    state.backoff_reference = 0;
   }
 
   // 4. Probation: the first broken window after a step up sends the stream back, cooldown or not
@@ -270,9 +276,6 @@ Decision decide(const std::vector<Rung>& ladder, const Observation& obs, const P
         back = r;
         if (predicted(r) <= budget) break;
       }
-      // Going past the origin means the load rose for every rung: the probe met a new load rather than
-      // a wrong prediction, so its back-off lasts only as long as that load.
-      if (back > origin) state.backoff_slowdown = std::max(state.backoff_slowdown, state.slowdown);
       return request(state, Decision::Action::kRevert, cur, back,
                      "adapt:revert " + figures + ">" + fixed(slo, 0) + context() + " on " + running.id + " -> " +
                          ladder[back].id + " (hold " + fixed(state.up_hold_s(params), 0) + "s)");
@@ -312,17 +315,17 @@ Decision decide(const std::vector<Rung>& ladder, const Observation& obs, const P
     if (state.up_entered_s) {  // the last step up did not hold: wait longer before the next
       back_off(state, params);
       state.up_entered_s.reset();
-    } else if (state.hold_scale > 1) {  // a load rose after a failed probe: its back-off lasts as long as it
-      state.backoff_slowdown = std::max(state.backoff_slowdown, state.slowdown);
     }
     return request(state, Decision::Action::kDown, cur, *target,
                    "adapt:down " + figures + ">" + fixed(slo, 0) + context() + " -> " + ladder[*target].id + " " + fit);
   }
 
   // 6. Step up once the stream has been calm and the next rung predicted to fit with headroom for the
-  // whole hold: to the most accurate working rung predicted to fit (when a load goes away, every rung's
-  // time it costs on a light rung is accuracy lost), or only to the next one while a failed probe's
-  // back-off lasts (the prediction was wrong there once; go carefully).
+  // whole hold. Once the device is nearly idle (slowdown <= jump_max_slowdown) and no back-off lasts:
+  // to the most accurate working rung predicted to fit, since every second on a light rung after a
+  // load is accuracy lost. Otherwise one rung: under contention the slowdown measured on a light rung
+  // says little about a heavier one (measured: 416 on one thread at 2.2x while 640 on two threads
+  // answered at 6-7x), and a failed probe says the prediction was wrong once.
   const std::optional<size_t> next = nearest_heavier(state, cur, now, params);
   if (!next) {
     state.ready_since_s.reset();
@@ -339,7 +342,7 @@ Decision decide(const std::vector<Rung>& ladder, const Observation& obs, const P
   if (held < hold) return stay(cur, "hold " + fixed(held, 1) + "<" + fixed(hold, 1) + "s");
   if (cooling) return stay(cur, "cooldown " + figures);
   size_t target = *next;
-  if (state.hold_scale <= 1) {
+  if (state.hold_scale <= 1 && state.slowdown <= params.jump_max_slowdown) {
     for (size_t r = *next; r-- > 0;) {
       if (usable(state, r, now, params) && predicted(r) <= budget) target = r;
     }

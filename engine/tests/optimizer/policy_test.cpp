@@ -181,6 +181,26 @@ TEST(Policy, PartialReliefStepsUpOnlyAsFarAsFits) {
   EXPECT_EQ(sim.rung, 1u) << trace(sim);
 }
 
+// Under contention the slowdown measured on a light rung says little about the heavier ones (a real
+// stress run: 416 on one thread at 2.2x, 640 on two threads at 6-7x): a step up then goes one rung.
+TEST(Policy, UnderContentionAStepUpGoesOneRungAtATime) {
+  Sim sim;
+  sim.slowdown = [](double t, size_t r) { return t < 5 || t >= 60 ? 1.0 : r == 0 ? 6.0 : 2.0; };
+  sim.run_until(90);
+  size_t from = 0;
+  bool jumped_after_load = false;
+  for (const Switch& s : sim.switches) {
+    if (s.decision.action == Action::kUp && s.t_s < 60) {
+      EXPECT_EQ(s.decision.target + 1, from) << "one rung under load: " << trace(sim);
+    }
+    if (s.decision.action == Action::kUp && s.t_s >= 60 && s.decision.target + 1 < from) jumped_after_load = true;
+    from = s.decision.target;
+  }
+  EXPECT_GE(sim.count(Action::kRevert), 1) << "640 was probed and broke: " << trace(sim);
+  EXPECT_EQ(sim.rung, 0u) << trace(sim);
+  EXPECT_TRUE(jumped_after_load || sim.switches.back().decision.target == 0) << trace(sim);
+}
+
 // A probe that met a load arriving (its revert went past its origin) backs off for as long as that
 // load lasts: once it has gone, the next step up waits for the plain hold, not the doubled one.
 TEST(Policy, TheBackOffOfAProbeThatMetARisingLoadEndsWithThatLoad) {

@@ -70,6 +70,9 @@ struct PolicyParams {
   // by a rising load, a step down that was not deep enough) is left after this many frames instead of
   // a whole new window. Half of min_window: the point where a full window's median crosses anyway.
   size_t sustained_late = 10;
+  // A step up may skip rungs only while the slowdown is at most this (the device nearly idle): under
+  // contention the slowdown of a light rung underestimates a heavier, more threaded one.
+  double jump_max_slowdown = 1.5;
   double drop_tolerance = 0.01;  // dropped / offered above this breaks the promise as much as latency does
   double retry_failed_s = 30;    // a rung that failed is not chosen again before this
 };
@@ -81,7 +84,7 @@ struct Decision {
     kStay,      // keep the running rung (target == obs.rung)
     kDown,      // overloaded: the most accurate lighter rung predicted to fit
     kUp,        // calm long enough: a heavier working rung, on probation (the most accurate predicted to
-                // fit; only the next one while a failed probe's back-off lasts)
+                // fit when the device is nearly idle; else the next one)
     kRevert,    // the probe broke the promise: back to the rung it came from, hold doubled
     kFallback,  // the running rung failed: the next working rung, lighter first
   };
@@ -113,11 +116,10 @@ struct PolicyState {
   double probe_until_s = 0;
   std::optional<double> up_entered_s;  // the running rung was reached by a step up not confirmed yet
   double hold_scale = 1;               // doubled by each failed probe, reset once a step up holds
-  // Where a failed probe met a load that rose for every rung (its revert went past its origin, or a
-  // step down followed): that load's slowdown. Once the slowdown has fallen to half of it, the load
-  // has gone and the hold starts afresh. 0: the probe's prediction itself was wrong; the back-off
-  // lasts until a step up holds.
-  double backoff_slowdown = 0;
+  // While a back-off lasts: the highest slowdown measured on the rungs run since the failed probe. Once
+  // the slowdown has fallen to half of it, the load that was there has gone and the hold starts afresh;
+  // under the same load (the probe's prediction was wrong) the back-off lasts until a step up holds.
+  double backoff_reference = 0;
   std::map<size_t, double> failed_at_s;  // rung -> when it last failed
   int64_t switches = 0;                  // switches that took effect
 
