@@ -180,10 +180,55 @@ def compression(folder: Path, kind: bool = True) -> Path:
             ort_speedup=1.01,
         ),
     ]
-    data = {"cpu": "Test CPU 9000, 2 cores", "rows": rows}
-    if kind:
-        data = {"kind": "compression-table", **data}
-    return _write(folder / "compression.json", data)
+    if not kind:  # the shape before the table had a kind: cpu + rows, ONNX on one runtime
+        return _write(folder / "compression.json", {"cpu": "Test CPU 9000, 2 cores", "rows": rows})
+    for row in rows:
+        row.update(format="onnx", precision="fp32")
+    rows += [  # the later shape: other formats, each with its runtime's columns only
+        {
+            "model": "yolov5n-320.tflite",
+            "variant": "tflite fp32",
+            "format": "tflite",
+            "precision": "fp32",
+            "input": 320,
+            "params": 1872157,
+            "gflops": 1.117,
+            "size_mb": 7.5,
+            "mAP50-95": 0.2775,
+            "mAP50": 0.47,
+            "litert_p50_ms": 9.1,
+            "litert_speedup": 1.0,
+        },
+        {
+            "model": "yolov5n-qat-320.int8.tflite",
+            "variant": "tflite (QAT)",
+            "format": "tflite",
+            "precision": "int8",
+            "input": 320,
+            "params": None,
+            "gflops": None,
+            "size_mb": 2.1,
+            "mAP50-95": 0.25,
+            "mAP50": 0.44,
+            "litert_p50_ms": 4.2,
+            "litert_speedup": 2.17,
+        },
+    ]
+    return _write(
+        folder / "compression.json",
+        {
+            "kind": "compression-table",
+            "command": "scripts/bench/compression.py --baseline a.onnx --rounds 3",
+            "created": "2026-12-05T12:00:00+00:00",
+            "machine": {"cpu": "Test CPU 9000", "flags": ["avx2"], "cores": 2},
+            "threads": 2,
+            "runs": 100,
+            "rounds": 3,
+            "accuracy": "smartcamrt eval --record",
+            "baselines": {"ort": "yolov5n-320.onnx", "litert": "yolov5n-320.tflite"},
+            "rows": rows,
+        },
+    )
 
 
 def stress(folder: Path, profile: str = "") -> Path:

@@ -81,7 +81,8 @@ def test_every_figure_is_embedded_and_names_its_command_and_time(tmp_path):
     assert {key for key, _ in figures} >= {
         "runtimes-latency",
         "models-scatter",
-        "compression-pareto",
+        "compression-pareto-ort",
+        "compression-pareto-litert",
         "stress-slo",
         "deployment-emulated",
     }
@@ -204,3 +205,21 @@ def test_text_dev_is_shown_and_a_partial_rerun_does_not_replace_the_comparison(t
     assert "sst2-lstm.onnx" in models and "only-this.onnx" not in models
     assert str(full) in page
     assert "0.8463" in table_html(page, "models-text-dev") and "872 sentences" in page
+
+
+def test_compression_table_in_both_shapes(tmp_path):
+    new = tmp_path / "new"
+    synthetic.compression(new)
+    page, _, _ = report(tmp_path / "a", new)
+    table = table_html(page, "compression-table")
+    assert "tflite (QAT)" in table and "<th>litert p50 ms</th>" in table
+    assert "Speedups are against each runtime&#39;s fp32 baseline: ort yolov5n-320.onnx" in page
+    assert "Settings: 2 threads, 100 runs, 3 rounds" in page
+    assert 'id="compression-pareto-ort"' in page and 'id="compression-pareto-litert"' in page
+    assert "scripts/bench/compression.py --baseline a.onnx --rounds 3" in page  # the recorded command
+    old = tmp_path / "old"
+    synthetic.compression(old, kind=False)
+    page, _, _ = report(tmp_path / "b", old)
+    assert "502,013" in table_html(page, "compression-table")
+    assert "Machine: Test CPU 9000, 2 cores." in page
+    assert 'id="compression-pareto-ort"' in page and "compression-pareto-litert" not in page

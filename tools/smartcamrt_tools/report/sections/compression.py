@@ -1,6 +1,7 @@
-"""Compression: the table scripts/bench/compression.py writes (compression.json: pruned and distilled
-variants against fp32; size, cost, latency per runtime, mAP), its Pareto plot, and the int8 figures
-published in docs/quantization.md."""
+"""Compression: the table scripts/bench/compression.py writes (compression.json, ``"kind":
+"compression-table"``: fp32, fp16, int8, QAT, pruned and distilled variants; size, cost, latency per
+runtime, mAP), a Pareto plot per runtime, and the int8 figures published in docs/quantization.md. The
+older shape (``cpu`` + ``rows``, no kind) is read too."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ FILL_COMMAND = (
 PREFERRED = (
     ("variant", "variant", ""),
     ("model", "model", ""),
+    ("format", "format", ""),
+    ("precision", "precision", ""),
     ("input", "input", ""),
     ("params", "params", ","),
     ("gflops", "GFLOPs", ".3f"),
@@ -33,23 +36,49 @@ PREFERRED = (
 
 
 def columns(rows: list[dict]) -> list[tuple[str, str, str]]:
-    """The known columns first, then any other scalar column the (growing) table carries."""
-    present = {k for r in rows for k, v in r.items() if not isinstance(v, dict | list)}
+    """The known columns first, then any other scalar column the (growing) table carries, in the order
+    the rows hold them (each runtime's p50 beside its speedup)."""
+    present = list(dict.fromkeys(k for r in rows for k, v in r.items() if not isinstance(v, dict | list)))
     chosen = [c for c in PREFERRED if c[0] in present]
     known = {c[0] for c in chosen}
-    extra = sorted(present - known)
+    extra = [k for k in present if k not in known]
     return chosen + [(k, k.replace("_", " "), ".2f" if k.endswith(("_ms", "speedup")) else "") for k in extra]
 
 
-def _latency_key(rows: list[dict]) -> str | None:
-    for key in ("ort_p50_ms", "openvino_p50_ms"):
-        if all(isinstance(r.get(key), int | float) for r in rows):
-            return key
-    candidates = sorted({k for r in rows for k in r if k.endswith("_p50_ms")})
-    for key in candidates:
-        if all(isinstance(r.get(key), int | float) for r in rows):
-            return key
-    return None
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def latency_keys(rows: list[dict]) -> list[str]:
+    """Each runtime's p50 column that at least two rows with an mAP have: one Pareto plot per runtime
+    (latencies of different runtimes are not one axis)."""
+    keys = list(dict.fromkeys(k for r in rows for k in r if k.endswith("_p50_ms")))
+    return [k for k in keys if sum(_number(r.get(k)) and _number(r.get("mAP50-95")) for r in rows) >= 2]
+
+
+def _machine(data: dict) -> str:
+    host = data.get("machine")
+    if isinstance(host, dict):
+        flags = " ".join(map(str, host.get("flags") or []))
+        return f"{host.get('cpu', '?')} ({flags}), {host.get('cores', '?')} cores"
+    return str(data.get("cpu") or host or "not recorded")
+
+
+def _notes(data: dict) -> list[str]:
+    notes = [f"Machine: {_machine(data)}."]
+    settings = [f"{data[k]} {k}" for k in ("threads", "runs", "rounds") if data.get(k) is not None]
+    if settings:
+        notes.append("Settings: " + ", ".join(settings) + " (median p50 over the rounds).")
+    if data.get("accuracy"):
+        notes.append(f"Accuracy from: {data['accuracy']}.")
+    baselines = data.get("baselines")
+    if isinstance(baselines, dict) and baselines:
+        notes.append(
+            "Speedups are against each runtime's fp32 baseline: "
+            + ", ".join(f"{runtime} {name}" for runtime, name in baselines.items())
+            + "."
+        )
+    return notes
 
 
 def build(context: Context) -> Section:
@@ -61,35 +90,40 @@ def build(context: Context) -> Section:
         )
     else:
         source = result.provenance(".venv/bin/python scripts/bench/compression.py")
-        rows = result.data["rows"]
+        rows = [r for r in result.data["rows"] if isinstance(r, dict)]
         cols = columns(rows)
-        section.notes.append(f"CPU: {result.data.get('cpu', 'not recorded')}.")
+        section.notes += _notes(result.data)
         section.tables.append(
             Table(
                 f"{KEY}-table",
-                "Pruned and distilled variants against the fp32 model (speedup: fp32 p50 / variant p50)",
+                "Compressed variants against fp32 (speedup: the runtime's fp32 p50 / the variant's p50)",
                 [title for _, title, _ in cols],
                 [[fmt(r.get(k), spec) for k, _, spec in cols] for r in rows],
                 source,
             )
         )
-        latency = _latency_key(rows)
-        accuracy = "mAP50-95"
-        if latency and all(isinstance(r.get(accuracy), int | float) for r in rows):
+        for latency in latency_keys(rows):
+            runtime = latency.removesuffix("_p50_ms")
+            shown = [r for r in rows if _number(r.get(latency)) and _number(r.get("mAP50-95"))]
             png = charts.scatter(
-                context.figures / "compression-pareto.png",
-                [(r[latency], r[accuracy]) for r in rows],
-                [str(r.get("variant") or r.get("model")) for r in rows],
-                title="Compression: latency against accuracy (up and left is better)",
-                xlabel=f"{latency.replace('_', ' ')} (lower is better)",
+                context.figures / f"compression-pareto-{runtime}.png",
+                [(r[latency], r["mAP50-95"]) for r in shown],
+                [str(r.get("variant") or r.get("model")) for r in shown],
+                title=f"Compression on {runtime}: latency against accuracy (up and left is better)",
+                xlabel=f"p50 ms on {runtime} (lower is better)",
                 ylabel="COCO mAP50-95 (coco128 eval split)",
                 footer=source.text(),
-                sizes=[float(r.get("size_mb") or 0) for r in rows],
+                sizes=[float(r.get("size_mb") or 0) for r in shown],
                 size_label="file size (MB)",
                 front=True,
             )
             section.figures.append(
-                Figure(f"{KEY}-pareto", "Pareto plot: latency, accuracy, size", png, source)
+                Figure(
+                    f"{KEY}-pareto-{runtime}",
+                    f"Pareto plot on {runtime}: latency, accuracy, size",
+                    png,
+                    source,
+                )
             )
         section.notes += others_note(context.all("compression"), "compression tables")
     page = context.repo / "docs" / "quantization.md"
@@ -103,8 +137,11 @@ def build(context: Context) -> Section:
 
 
 def plan(context: Context, out: Path) -> list[Step]:
-    baseline = context.home / "models" / "yolov5n-320.onnx"
+    models = context.home / "models"
+    baseline = models / "yolov5n-320.onnx"
     variants = sorted((context.home / "compression").glob("*.onnx"))
+    artifacts = (".onnx", ".xml", ".tflite", ".pte")  # not the manifests, not OpenVINO's .bin
+    variants += sorted(p for p in models.glob("yolov5n-320.int8.*") if p.suffix in artifacts)
     if not baseline.is_file() or not variants:
         return []  # nothing to measure: the variants come from `smartcamrt compress` (hours of training)
     argv = [
@@ -113,9 +150,12 @@ def plan(context: Context, out: Path) -> list[Step]:
         "--baseline",
         str(baseline),
         *map(str, variants),
-        *([] if context.full else ["--runs", "20", "--rounds", "1"]),
+        # cheap: few runs, and mAP from the manifests instead of an evaluation per model
+        *([] if context.full else ["--runs", "20", "--rounds", "1", "--no-eval"]),
         "--out",
         str(out / "compression"),
     ]
-    what = "compression table" + ("" if context.full else " (cheap: 20 runs, 1 round)")
+    what = "compression table" + (
+        "" if context.full else " (cheap: 20 runs, 1 round, mAP from the manifests)"
+    )
     return [Step(what, argv, out / "compression")]
