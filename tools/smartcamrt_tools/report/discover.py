@@ -26,6 +26,7 @@ KINDS = {
     "model-comparison": "model comparison (CNN / LSTM / transformer)",
     "text-dev": "text models on SST-2 dev through the engine against Python (text_dev.py)",
     "compression": "compression table (compression.json)",
+    "int8-speedup": "int8 against fp32 per runtime (quantization.speedup: speedup.json)",
     "stress": "smartcamrt stress comparison (stress.json)",
     "profile": "device profile (smartcamrt profile)",
     "emulated-run": "a run of the Raspberry Pi bundle under emulation (verify-pi.sh: emulation.json)",
@@ -78,6 +79,8 @@ def classify(data: Any) -> str | None:
         return "runtimes"
     if rows and "cpu" in data and all("variant" in r and "mAP50-95" in r for r in rows):
         return "compression"
+    if rows and all("fp32_p50_ms" in r and "int8_p50_ms" in r and "runtime" in r for r in rows):
+        return "int8-speedup"
     modes = data.get("modes")
     if isinstance(modes, list) and modes and isinstance(data.get("config"), dict):
         if all(isinstance(m, dict) and "slo_attainment" in m for m in modes):

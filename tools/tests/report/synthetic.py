@@ -231,6 +231,26 @@ def compression(folder: Path, kind: bool = True) -> Path:
     )
 
 
+def int8_speedup(folder: Path) -> Path:
+    """The shape python -m smartcamrt_tools.quantization.speedup writes (speedup.json)."""
+    rows = [
+        {
+            "runtime": r,
+            "fp32": "yolov5n-320.onnx",
+            "int8": "yolov5n-320.int8.onnx",
+            "fp32_p50_ms": f,
+            "int8_p50_ms": i,
+            "speedup": round(f / i, 3),
+            "speedup_min": 0.9,
+            "speedup_max": 1.4,
+        }
+        for r, f, i in (("ort", 5.4, 5.02), ("openvino", 5.68, 4.46))
+    ]
+    return _write(
+        folder / "speedup.json", {"cpu": "Test CPU 9000", "threads": 2, "method": "5 rounds", "rows": rows}
+    )
+
+
 def stress(folder: Path, profile: str = "") -> Path:
     def mode(name: str, attainment: float, accuracy: float, configs: dict, run_id: str) -> dict:
         return {

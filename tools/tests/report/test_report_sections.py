@@ -77,6 +77,8 @@ def test_each_section_renders_its_table(tmp_path, section):
 
 def test_every_figure_is_embedded_and_names_its_command_and_time(tmp_path):
     page, markdown, out = report(tmp_path, synthetic.everything(tmp_path / "results"))
+    ids = re.findall(r' id="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), "an id used twice"
     figures = re.findall(r'<figure id="([^"]+)">(.*?)</figure>', page, re.S)
     assert {key for key, _ in figures} >= {
         "runtimes-latency",
@@ -223,3 +225,14 @@ def test_compression_table_in_both_shapes(tmp_path):
     assert "502,013" in table_html(page, "compression-table")
     assert "Machine: Test CPU 9000, 2 cores." in page
     assert 'id="compression-pareto-ort"' in page and "compression-pareto-litert" not in page
+
+
+def test_the_int8_speedup_per_runtime_joins_the_compression_section(tmp_path):
+    results = tmp_path / "results"
+    synthetic.int8_speedup(results)
+    page, _, _ = report(tmp_path, results)
+    table = table_html(page, "compression-int8-speedup")
+    assert "1.27x (0.90-1.40)" in table  # openvino: 5.68 / 4.46
+    assert 'id="compression-int8-speedup-chart"' in page
+    ids = re.findall(r' id="([^"]+)"', page)
+    assert len(ids) == len(set(ids))

@@ -126,6 +126,7 @@ def build(context: Context) -> Section:
                 )
             )
         section.notes += others_note(context.all("compression"), "compression tables")
+    _int8_speedup(context, section)
     page = context.repo / "docs" / "quantization.md"
     published = tables_under(
         context.repo, page, "Measured:", f"{KEY}-int8", "bash scripts/bench/int8_isa_check.sh"
@@ -134,6 +135,59 @@ def build(context: Context) -> Section:
     if published and section.is_missing:
         section.notes.append("The int8 figures below are the ones published in docs/quantization.md.")
     return section
+
+
+def _speedup(row: dict) -> str:
+    spread = f"{fmt(row.get('speedup_min'), '.2f')}-{fmt(row.get('speedup_max'), '.2f')}"
+    return f"{fmt(row.get('speedup'), '.2f')}x ({spread})"
+
+
+def _int8_speedup(context: Context, section: Section) -> None:
+    """int8 against fp32 on each runtime, interleaved (python -m smartcamrt_tools.quantization.speedup)."""
+    result = context.latest("int8-speedup")
+    if result is None:
+        return
+    source = result.provenance(".venv/bin/python -m smartcamrt_tools.quantization.speedup")
+    rows = [r for r in result.data["rows"] if isinstance(r, dict)]
+    body = [
+        [
+            fmt(r.get("runtime")),
+            fmt(r.get("fp32")),
+            fmt(r.get("int8")),
+            fmt(r.get("fp32_p50_ms"), ".2f"),
+            fmt(r.get("int8_p50_ms"), ".2f"),
+            _speedup(r),
+        ]
+        for r in rows
+    ]
+    how = result.data.get("method")
+    section.tables.append(
+        Table(
+            f"{KEY}-int8-speedup",
+            f"int8 against fp32 per runtime{f' ({how})' if how else ''}; CPU: {result.data.get('cpu', '?')}",
+            [
+                "runtime",
+                "fp32 file",
+                "int8 file",
+                "fp32 p50 ms",
+                "int8 p50 ms",
+                "speed-up (min-max over rounds)",
+            ],
+            body,
+            source,
+        )
+    )
+    timed = [r for r in rows if _number(r.get("speedup"))]
+    if timed:
+        png = charts.bars(
+            context.figures / "compression-int8-speedup.png",
+            [str(r.get("runtime")) for r in timed],
+            {"int8 speed-up over fp32": [r["speedup"] for r in timed]},
+            title="int8 speed-up over fp32 per runtime (higher is better; 1 = no gain)",
+            xlabel="fp32 p50 / int8 p50",
+            footer=source.text(),
+        )
+        section.figures.append(Figure(f"{KEY}-int8-speedup-chart", "int8 speed-up per runtime", png, source))
 
 
 def plan(context: Context, out: Path) -> list[Step]:
