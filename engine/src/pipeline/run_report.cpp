@@ -58,10 +58,19 @@ nlohmann::json adaptation_json(const RunContext& c) {
 
 }  // namespace
 
-void set_frame_figures(nlohmann::json& doc, const RunContext& c, const RunStatistics& stats) {
+void set_frame_figures(nlohmann::json& doc, const RunContext& c, const RunStatistics& stats, bool distributions) {
   doc["frames"] = {{"captured", c.captured}, {"processed", c.processed}, {"dropped", c.dropped}};
   doc["duration_s"] = round3(c.duration_s);
   doc["fps"] = round3(fps_of(c));
+  doc["adaptation"] = adaptation_json(c);
+  auto& events = doc["events"] = nlohmann::json::array();
+  for (const RunEvent& e : stats.events())
+    events.push_back({{"frame", e.frame}, {"ts_ms", round3(e.ts_ms)}, {"event", e.event}});
+  if (!distributions) {
+    doc.erase("stages");
+    doc.erase("resources");
+    return;
+  }
   auto& stages = doc["stages"] = nlohmann::json::object();
   for (const auto& [name, s] : stats.stages()) stages[name] = stats_json(s);
   auto& resources = doc["resources"] = nlohmann::json::object();
@@ -71,13 +80,9 @@ void set_frame_figures(nlohmann::json& doc, const RunContext& c, const RunStatis
     resources["cpu_proc_norm_pct"] = {{"mean", round3(resources["cpu_proc_pct"]["mean"].get<double>() / c.host.cores)},
                                       {"max", round3(resources["cpu_proc_pct"]["max"].get<double>() / c.host.cores)}};
   }
-  auto& events = doc["events"] = nlohmann::json::array();
-  for (const RunEvent& e : stats.events())
-    events.push_back({{"frame", e.frame}, {"ts_ms", round3(e.ts_ms)}, {"event", e.event}});
-  doc["adaptation"] = adaptation_json(c);
 }
 
-nlohmann::json summary_json(const RunContext& c, const RunStatistics& stats) {
+nlohmann::json summary_json(const RunContext& c, const RunStatistics& stats, bool distributions) {
   const RunConfig& config = *c.config;
   nlohmann::json doc;
   doc["run_id"] = c.run_id;
@@ -110,7 +115,7 @@ nlohmann::json summary_json(const RunContext& c, const RunStatistics& stats) {
                    {"width", c.source.width},
                    {"height", c.source.height},
                    {"fps", c.source.fps}};
-  set_frame_figures(doc, c, stats);
+  set_frame_figures(doc, c, stats, distributions);
   if (!config.load.empty()) doc["config"]["load"] = config.load;
   doc["files"] = c.files;
   doc["interrupted"] = c.interrupted;

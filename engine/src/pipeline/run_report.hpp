@@ -48,11 +48,14 @@ struct RunContext {
   }
 };
 
-nlohmann::json summary_json(const RunContext& context, const RunStatistics& stats);
+// `distributions` = false leaves out `stages` and `resources` (their percentiles sort every per-frame
+// figure: what a long run's checkpoint cannot afford on the inference thread).
+nlohmann::json summary_json(const RunContext& context, const RunStatistics& stats, bool distributions = true);
 // The part of summary.json that follows from the processed items alone (frames, duration_s, fps, stages,
 // resources, events, adaptation): shared by the run's own summary and `smartcamrt summarize`, which
 // rebuilds it from frames.csv. Reads neither context.config nor the model.
-void set_frame_figures(nlohmann::json& doc, const RunContext& context, const RunStatistics& stats);
+void set_frame_figures(nlohmann::json& doc, const RunContext& context, const RunStatistics& stats,
+                       bool distributions = true);
 std::string summary_table(const RunContext& context, const RunStatistics& stats);
 
 }  // namespace smartcamrt

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <thread>
 #include <utility>
 
@@ -58,9 +59,11 @@ void capture_loop(FrameSource& source, const RunConfig& config, Clock::time_poin
 // Every few seconds while the run goes on, so that a killed run leaves a summary (marked "final": false)
 // with its configuration, host and versions; `smartcamrt summarize` brings its figures up to frames.csv.
 constexpr auto kCheckpointInterval = std::chrono::seconds(5);
-// Computing the summary sorts every per-frame figure: on a run of days the interval grows so that the
-// checkpoint never takes more than this share of the inference thread's time.
-constexpr double kCheckpointMaxShare = 0.01;
+// The per-stage percentiles sort every per-frame figure: 16 ms for an hour at 10 fps, 146 ms for eight
+// hours, on this project's x86 machine (docs/run-folder.md); a Pi is slower. Past this cost a checkpoint leaves them
+// out
+// (`summarize` computes them from frames.csv) rather than stall the inference thread.
+constexpr auto kCheckpointDistributionsBudget = std::chrono::milliseconds(10);
 
 std::string label_of(const ModelInfo& model) { return model.runtime + "/" + model.name; }
 
@@ -340,12 +343,18 @@ StreamReport Stream::finish(bool interrupted) {
   report.processed = context_.processed;
   report.dropped = context_.dropped;
   report.switches = switches_;
+  if (checkpoint_write_.valid()) checkpoint_write_.wait();
   write_file_atomically(report.summary_path, summary_json(context_, stats_).dump(2) + "\n");
   return report;
 }
 
 void Stream::checkpoint(Clock::time_point now, int64_t dropped) {
   if (now < next_checkpoint_) return;
+  // Written (and fsync'ed: tens of ms on an SD card) off the inference thread; one write at a time,
+  // and finish() waits for it, so a late checkpoint never replaces the final summary.
+  if (checkpoint_write_.valid() && checkpoint_write_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+    return;  // the previous one is still being written: try again at the next item
+  }
   RunContext c = context_;
   c.captured = captured_.load();
   c.processed = static_cast<int64_t>(stats_.processed());
@@ -353,18 +362,29 @@ void Stream::checkpoint(Clock::time_point now, int64_t dropped) {
   c.duration_s = ms_between(shared_.start, now) / 1000.0;
   c.switches = switches_;
   c.interrupted = true;  // read after the process is gone, a checkpoint is the summary of a run cut short
-  nlohmann::json doc = summary_json(c, stats_);
+  nlohmann::json doc = summary_json(c, stats_, checkpoint_distributions_);
+  const auto computed = Clock::now();
   doc["final"] = false;
-  try {
-    write_file_atomically((fs::path(context_.out_dir) / "summary.json").string(), doc.dump(2) + "\n");
-  } catch (const Error& e) {  // a full card must not stop the camera: frames.csv still has every frame
-    if (!checkpoint_warned_) std::fprintf(stderr, "stream %d: summary checkpoint not written: %s\n", id_, e.what());
-    checkpoint_warned_ = true;
+  if (!checkpoint_distributions_) {
+    doc["checkpoint"] = {
+        {"left_out", {"stages", "resources"}},
+        {"why", "too long a run to sort on the inference thread; smartcamrt summarize RUN computes them"}};
   }
-  const auto cost = Clock::now() - now;
-  next_checkpoint_ =
-      now + std::max<Clock::duration>(kCheckpointInterval,
-                                      std::chrono::duration_cast<Clock::duration>(cost / kCheckpointMaxShare));
+  checkpoint_write_ =
+      std::async(std::launch::async,
+                 [this, path = (fs::path(context_.out_dir) / "summary.json").string(), text = doc.dump(2) + "\n"] {
+                   try {
+                     write_file_atomically(path, text);
+                   } catch (const Error& e) {  // a full card must not stop the camera: frames.csv still has every frame
+                     if (!checkpoint_warned_.exchange(true)) {
+                       std::fprintf(stderr, "stream %d: summary checkpoint not written: %s\n", id_, e.what());
+                     }
+                   }
+                 });
+  if (checkpoint_distributions_ && computed - now > kCheckpointDistributionsBudget) {
+    checkpoint_distributions_ = false;  // they only get dearer as the run goes on
+  }
+  next_checkpoint_ = now + kCheckpointInterval;
 }
 
 }  // namespace smartcamrt

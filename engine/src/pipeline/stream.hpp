@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -95,7 +96,9 @@ class Stream : public AdaptableStream {
   std::optional<SwitchRequest> pending_switch_;
   Clock::time_point end_;
   Clock::time_point next_checkpoint_{};  // the first processed item writes one at once
-  bool checkpoint_warned_ = false;
+  std::atomic<bool> checkpoint_warned_{false};
+  std::future<void> checkpoint_write_;    // the checkpoint being written, off the inference thread
+  bool checkpoint_distributions_ = true;  // false once computing them costs more than the budget
 
   mutable std::mutex mutex_;  // guards what the controller reads and writes
   std::optional<SwitchRequest> requested_;

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "run_report.hpp"
+
 #include <filesystem>
 #include <fstream>
 
@@ -80,6 +82,7 @@ TEST(Summarize, KeepsTheCheckpointsConfigurationAndWritesAtomically) {
       {"config", {{"model", "/models/a.onnx"}, {"slo_ms", 25.0}, {"threads", 2}}},
       {"host", {{"cores", 2}, {"cpu_model", "test cpu"}}},
       {"frames", {{"processed", 2}}},
+      {"checkpoint", {{"left_out", {"stages", "resources"}}}},  // a long run's lean checkpoint
       {"adaptation",
        {{"configurations", {{{"configuration", "ort/a.onnx"}, {"accuracy", 0.3}, {"metric", "mAP50-95"}}}}}}};
   std::ofstream(dir + "/summary.json") << checkpoint.dump();
@@ -95,7 +98,33 @@ TEST(Summarize, KeepsTheCheckpointsConfigurationAndWritesAtomically) {
   EXPECT_EQ(s["adaptation"]["configurations"][0]["accuracy"], 0.3);
   EXPECT_EQ(s["adaptation"]["effective_accuracy"], nullptr);  // b.onnx has no accuracy on record
   EXPECT_EQ(s["rebuilt"]["other_fields_from"], "checkpoint");
+  EXPECT_EQ(s["stages"]["e2e_ms"]["count"], 5);  // what the lean checkpoint left out, computed
+  EXPECT_FALSE(s.contains("checkpoint"));
   EXPECT_FALSE(std::filesystem::exists(dir + "/summary.json.tmp"));
+}
+
+// A long run's checkpoint leaves the per-frame distributions out and keeps the counts and events.
+TEST(Summarize, CheckpointWithoutDistributionsKeepsCountsAndEvents) {
+  RunConfig config;
+  RunContext context;
+  context.config = &config;
+  context.processed = 2;
+  context.duration_s = 1.0;
+  RunStatistics stats;
+  FrameRecord r = record(0, 10.0, "a.onnx", 0);
+  stats.add(r);
+  r.event = "switch:x";
+  stats.add(r);
+  const nlohmann::json lean = summary_json(context, stats, false);
+  EXPECT_FALSE(lean.contains("stages"));
+  EXPECT_FALSE(lean.contains("resources"));
+  EXPECT_EQ(lean["frames"]["processed"], 2);
+  EXPECT_EQ(lean["events"].size(), 1u);
+  EXPECT_DOUBLE_EQ(lean["fps"].get<double>(), 2.0);
+  const nlohmann::json full = summary_json(context, stats);
+  EXPECT_EQ(full["stages"]["e2e_ms"]["count"], 2);
+  EXPECT_TRUE(full["resources"].contains("rss_mb"));
+  EXPECT_EQ(full["final"], true);
 }
 
 TEST(Summarize, RefusesAFolderWithoutFramesCsv) {
