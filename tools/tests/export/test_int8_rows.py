@@ -59,17 +59,29 @@ def few_images(monkeypatch):
     monkeypatch.setattr(int8_common, "CALIBRATION_IMAGES", FEW)
 
 
-def _export_tiny(name: str, model, out: Path, keep_float: list[str], monkeypatch) -> Path:
-    monkeypatch.setattr(int8_common, "KEEP_FLOAT_OVERRIDE", keep_float)
-    monkeypatch.setattr(int8_common, "CALIBRATION_IMAGES", 2)
-    out.mkdir(parents=True, exist_ok=True)
-    row = FORMATS[name]
-    artifact = out / f"tiny{row.suffix}"
-    sample = np.zeros((1, 3, TINY, TINY), dtype=np.float32)
-    row.export(
-        ExportRequest(model, sample, artifact, None, {"names": ["a", "b", "c"], "stride": [8, 16, 32]})
-    )
-    return artifact
+@pytest.fixture(scope="module")
+def tiny_export(tiny, tmp_path_factory):
+    """tiny_export(row, keep_float) -> artifact; each (row, keep_float) exported once per module (the
+    ExecuTorch lowering takes ~20 s even for the tiny model)."""
+    cache: dict[tuple[str, tuple[str, ...]], Path] = {}
+
+    def export(name: str, keep_float: list[str]) -> Path:
+        key = (name, tuple(keep_float))
+        if key not in cache:
+            saved = int8_common.KEEP_FLOAT_OVERRIDE, int8_common.CALIBRATION_IMAGES
+            int8_common.KEEP_FLOAT_OVERRIDE, int8_common.CALIBRATION_IMAGES = list(keep_float), 2
+            try:
+                row = FORMATS[name]
+                artifact = tmp_path_factory.mktemp("tiny") / f"tiny{row.suffix}"
+                sample = np.zeros((1, 3, TINY, TINY), dtype=np.float32)
+                metadata = {"names": ["a", "b", "c"], "stride": [8, 16, 32]}
+                row.export(ExportRequest(tiny, sample, artifact, None, metadata))
+            finally:
+                int8_common.KEEP_FLOAT_OVERRIDE, int8_common.CALIBRATION_IMAGES = saved
+            cache[key] = artifact
+        return cache[key]
+
+    return export
 
 
 def _cosine(a: np.ndarray, b: np.ndarray) -> float:
@@ -125,9 +137,9 @@ def _openvino_int8_convolutions(artifact: Path) -> int:
 
 
 @pytest.mark.parametrize("name", INT8_ROWS)
-def test_tiny_model_int8(name, tiny, tmp_path, monkeypatch):
+def test_tiny_model_int8(name, tiny, tiny_export, tmp_path):
     """The tiny model exports, is int8 inside, and its outputs stay close to the float model's."""
-    artifact = _export_tiny(name, tiny, tmp_path, [], monkeypatch)
+    artifact = tiny_export(name, [])
     runner = FORMATS[name].open_runner(artifact)
     x = int8_common.calibration_batches((TINY, TINY), 1)[0]
     with torch.no_grad():
@@ -146,10 +158,10 @@ def test_tiny_model_int8(name, tiny, tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("name", INT8_ROWS)
-def test_keep_float_leaves_a_block_float(name, tiny, tmp_path, monkeypatch):
+def test_keep_float_leaves_a_block_float(name, tiny_export):
     """Keeping block model.23 (the last C3) float removes int8 content against quantizing everything."""
-    every = _int8_content(name, _export_tiny(name, tiny, tmp_path / "a", [], monkeypatch))
-    kept = _int8_content(name, _export_tiny(name, tiny, tmp_path / "b", ["model.23"], monkeypatch))
+    every = _int8_content(name, tiny_export(name, []))
+    kept = _int8_content(name, tiny_export(name, ["model.23"]))
     if name == "executorch-int8":
         assert kept > every  # float weights of that block make the program larger
     else:
