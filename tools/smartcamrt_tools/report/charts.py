@@ -25,7 +25,10 @@ FOOTER_CHARS = 160
 def _save(figure: Figure, path: Path, footer: str) -> Path:
     # The footer puts the provenance into the picture itself: a PNG passed around alone still says
     # which command made its numbers. The layout keeps a strip free for it at the bottom.
-    lines = textwrap.wrap(footer, FOOTER_CHARS)[:3]
+    # When first (Provenance.text puts it there), so that a long command loses its tail, never the time.
+    lines = textwrap.wrap(footer, FOOTER_CHARS)
+    if len(lines) > 3:
+        lines = [*lines[:2], textwrap.shorten(" ".join(lines[2:]), FOOTER_CHARS, placeholder=" ...")]
     strip = (0.04 + 0.13 * len(lines)) / figure.get_figheight()
     figure.get_layout_engine().set(rect=(0, strip, 1, 1 - strip))
     figure.text(0.005, 0.01, "\n".join(lines), fontsize=7, color="dimgray", ha="left", va="bottom")
@@ -125,8 +128,8 @@ def scatter(
         ax.annotate(
             str(index), (x, y), textcoords="offset points", xytext=(5, offset), fontsize=8, fontweight="bold"
         )
-    if front and points:
-        indices = pareto_front(points)
+    indices = pareto_front(points) if front and points else []
+    if len(indices) > 1:
         ax.plot(
             [xs[i] for i in indices],
             [ys[i] for i in indices],

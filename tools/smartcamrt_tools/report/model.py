@@ -22,7 +22,7 @@ class Provenance:
         """One plain line, for a chart's footer."""
         when = self.when.strftime("%Y-%m-%d %H:%M UTC") if self.when else "unknown time"
         where = f"; {self.path}" if self.path else ""
-        return f"{self.verb}: {self.command} -- {when} ({self.when_from}){where}"
+        return f"{when} ({self.when_from}). {self.verb}: {self.command}{where}"
 
 
 @dataclass
