@@ -140,12 +140,13 @@ def plot(rows: list[dict], runtime: str, path: Path, cpu: str) -> bool:
     points = [r for r in rows if r.get(f"{runtime}_p50_ms") is not None and r.get("mAP50-95") is not None]
     if not points:
         return False
-    fig, ax = plt.subplots(figsize=(8, 5.5))
-    for row in points:
+    fig, ax = plt.subplots(figsize=(11, 5.5))
+    for number, row in enumerate(points, 1):  # numbered points, names in the legend: labels never collide
         x, y = row[f"{runtime}_p50_ms"], row["mAP50-95"]
         marker = "s" if row["precision"] == "int8" else ("^" if "prune" in row["model"] else "o")
-        ax.scatter(x, y, marker=marker, s=40)
-        ax.annotate(row["variant"], (x, y), fontsize=7, xytext=(4, 3), textcoords="offset points")
+        ax.scatter(x, y, marker=marker, s=40, label=f"{number}: {row['variant']}")
+        ax.annotate(str(number), (x, y), fontsize=8, xytext=(4, 3), textcoords="offset points")
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     ax.set_xlabel(f"p50 latency on {runtime}, ms (lower is better)")
     ax.set_ylabel("mAP50-95, coco128 eval split (64 images)")
     ax.set_title(f"YOLOv5n compression: accuracy vs latency ({runtime})\n{cpu}", fontsize=9)
