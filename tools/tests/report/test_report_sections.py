@@ -214,7 +214,8 @@ def test_compression_table_in_both_shapes(tmp_path):
     synthetic.compression(new)
     page, _, _ = report(tmp_path / "a", new)
     table = table_html(page, "compression-table")
-    assert "tflite (QAT)" in table and "<th>litert p50 ms</th>" in table
+    assert "tflite (QAT)" in table and "<th>litert p50 ms (x fp32)</th>" in table
+    assert "<td>4.20 (2.17x)</td>" in table  # p50 and speedup share a cell
     assert "Speedups are against each runtime&#39;s fp32 baseline: ort yolov5n-320.onnx" in page
     assert "Settings: 2 threads, 100 runs, 3 rounds" in page
     assert 'id="compression-pareto-ort"' in page and 'id="compression-pareto-litert"' in page

@@ -37,12 +37,28 @@ PREFERRED = (
 
 def columns(rows: list[dict]) -> list[tuple[str, str, str]]:
     """The known columns first, then any other scalar column the (growing) table carries, in the order
-    the rows hold them (each runtime's p50 beside its speedup)."""
+    the rows hold them; a runtime's p50 and its speedup share one column ("5.68 (1.06x)")."""
     present = list(dict.fromkeys(k for r in rows for k, v in r.items() if not isinstance(v, dict | list)))
     chosen = [c for c in PREFERRED if c[0] in present]
     known = {c[0] for c in chosen}
-    extra = [k for k in present if k not in known]
-    return chosen + [(k, k.replace("_", " "), ".2f" if k.endswith(("_ms", "speedup")) else "") for k in extra]
+    extra = []
+    for key in present:
+        if key in known or (key.endswith("_speedup") and key.removesuffix("_speedup") + "_p50_ms" in present):
+            continue
+        if key.endswith("_p50_ms") and key.removesuffix("_p50_ms") + "_speedup" in present:
+            extra.append((key, f"{key.removesuffix('_p50_ms')} p50 ms (x fp32)", "p50+speedup"))
+        else:
+            extra.append((key, key.replace("_", " "), ".2f" if key.endswith(("_ms", "speedup")) else ""))
+    return chosen + extra
+
+
+def cell(row: dict, key: str, spec: str) -> str:
+    if spec != "p50+speedup":
+        return fmt(row.get(key), spec)
+    p50, speedup = row.get(key), row.get(key.removesuffix("_p50_ms") + "_speedup")
+    if p50 is None:
+        return ""
+    return fmt(p50, ".2f") + (f" ({fmt(speedup, '.2f')}x)" if speedup is not None else "")
 
 
 def _number(value: object) -> bool:
@@ -98,7 +114,7 @@ def build(context: Context) -> Section:
                 f"{KEY}-table",
                 "Compressed variants against fp32 (speedup: the runtime's fp32 p50 / the variant's p50)",
                 [title for _, title, _ in cols],
-                [[fmt(r.get(k), spec) for k, _, spec in cols] for r in rows],
+                [[cell(r, k, spec) for k, _, spec in cols] for r in rows],
                 source,
             )
         )

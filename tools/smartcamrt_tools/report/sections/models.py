@@ -143,7 +143,9 @@ def build(context: Context) -> Section:
     settings = data.get("settings") if isinstance(data.get("settings"), dict) else {}
     if settings:
         shown = ", ".join(
-            f"{k.replace('_', ' ')} {v}" for k, v in settings.items() if k not in ("out", "figures")
+            f"{k.replace('_', ' ')} {v}"
+            for k, v in settings.items()
+            if k not in ("out", "figures") and v not in (None, "", [])
         )
         section.notes.append(f"Settings: {shown}.")
     if data.get("left_out"):
