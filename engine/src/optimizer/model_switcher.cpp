@@ -41,6 +41,22 @@ bool ModelSwitcher::request(const SwitchRequest& request) {
     config.runtime = request.runtime;  // the current model on another runtime
   }
   if (request.threads > 0) config.session.threads = request.threads;
+  {
+    // Back to the task replaced last: it is still loaded and warm, so it takes over at the next item
+    // instead of after a load (seconds on a busy CPU: a probe that breaks must be left at once).
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (retired_ && retired_config_.model_path == config.model_path &&
+        retired_config_.session.threads == config.session.threads &&
+        (config.runtime.empty() || config.runtime == retired_->info().runtime)) {
+      ready_ = std::move(retired_);
+      failure_.clear();
+      retired_config_ = TaskConfig{};
+      base_.model_path = config.model_path;
+      base_.runtime = ready_->info().runtime;
+      base_.session.threads = config.session.threads;
+      return true;
+    }
+  }
   worker_ = std::thread([this, config] {
     std::unique_ptr<Task> prepared;
     std::string failure;
@@ -63,6 +79,7 @@ bool ModelSwitcher::request(const SwitchRequest& request) {
     failure_ = failure;
     if (!ready_ && failure_.empty()) failure_ = "unknown failure";
     if (ready_) {
+      previous_ = base_;
       base_.model_path = config.model_path;
       base_.runtime = config.runtime;
       base_.session.threads = config.session.threads;
@@ -85,7 +102,8 @@ std::unique_ptr<Task> ModelSwitcher::take_ready(std::string* failure, SwitchRequ
 
 void ModelSwitcher::retire(std::unique_ptr<Task> old) {
   std::lock_guard<std::mutex> lock(mutex_);
-  retired_ = std::move(old);  // freed by the next preparation, or by the destructor
+  retired_ = std::move(old);  // taken back by a request for it, freed by the next preparation or the destructor
+  retired_config_ = previous_;
 }
 
 }  // namespace smartcamrt

@@ -270,11 +270,16 @@ Decision decide(const std::vector<Rung>& ladder, const Observation& obs, const P
       state.up_entered_s.reset();
       back_off(state, params);
       raise_slowdown_from_newest_half(state, obs, w, running);
+      // The origin's task is still loaded (the switcher keeps it), so going back there costs no load; a
+      // rung past it does (seconds on a busy CPU, while the probe keeps answering late). So past the
+      // origin only when the origin is predicted to break the SLO itself, not merely its headroom.
       size_t back = origin;
-      for (size_t r = origin; r < ladder.size(); ++r) {
-        if (!usable(state, r, now, params)) continue;
-        back = r;
-        if (predicted(r) <= budget) break;
+      if (predicted(origin) > slo || !usable(state, origin, now, params)) {
+        for (size_t r = origin; r < ladder.size(); ++r) {
+          if (!usable(state, r, now, params)) continue;
+          back = r;
+          if (predicted(r) <= budget) break;
+        }
       }
       return request(state, Decision::Action::kRevert, cur, back,
                      "adapt:revert " + figures + ">" + fixed(slo, 0) + context() + " on " + running.id + " -> " +

@@ -48,6 +48,43 @@ TEST(ModelSwitcher, PreparesTheRequestedModelInTheBackground) {
   EXPECT_EQ(detector->info().name, "a.onnx");
 }
 
+// A revert from a probe must not wait for a load: the task replaced last comes back as it was.
+TEST(ModelSwitcher, ARequestForTheTaskReplacedLastGetsItBackWarmAtOnce) {
+  const std::string dir = testing::make_temp_dir("switcher-back");
+  const std::string a = testing::save_constant_yolo_model(dir + "/a.onnx", 32, std::vector<float>(8, 0.f), 8);
+  const std::string b = testing::save_constant_yolo_model(dir + "/b.onnx", 64, std::vector<float>(7, 0.f), 7);
+  TaskConfig base;
+  base.model_path = a;
+  base.runtime = "ort";
+  base.session.threads = 1;
+  SourceInfo source;
+  source.width = 64;
+  source.height = 48;
+  ModelSwitcher switcher(base, source);
+  std::unique_ptr<Task> running = create_task(base);
+  Task* const original = running.get();
+  std::string failure;
+  ASSERT_TRUE(switcher.request({b, "ort", 1, ""}));
+  std::unique_ptr<Task> next = wait_ready(switcher, &failure);
+  ASSERT_NE(next, nullptr) << failure;
+  switcher.retire(std::move(running));  // the stream swapped b in
+  running = std::move(next);
+
+  ASSERT_TRUE(switcher.request({a, "ort", 1, ""}));
+  std::unique_ptr<Task> back = switcher.take_ready(&failure);  // no wait: ready at once
+  ASSERT_NE(back, nullptr) << failure;
+  EXPECT_EQ(back.get(), original) << "the same task object, not a new load";
+  EXPECT_EQ(back->info().name, "a.onnx");
+  Task* const retired_b = running.get();
+  switcher.retire(std::move(running));
+
+  ASSERT_TRUE(switcher.request({b, "ort", 2, ""}));  // another thread count: a new load
+  std::unique_ptr<Task> fresh = wait_ready(switcher, &failure);
+  ASSERT_NE(fresh, nullptr) << failure;
+  EXPECT_NE(fresh.get(), retired_b) << "not the retired task, which ran on one thread";
+  EXPECT_EQ(fresh->info().name, "b.onnx");
+}
+
 TEST(ModelSwitcher, AFailedPreparationIsReportedOnceAndLeavesNothing) {
   const std::string dir = testing::make_temp_dir("switcher-bad");
   TaskConfig base;

@@ -33,13 +33,15 @@ class ModelSwitcher {
 
   // Starts preparing; false (and nothing starts) while another switch is still being prepared.
   // A request that keeps the model (runtime or threads only) applies to the model in use, which the
-  // pipeline reports through set_current().
+  // pipeline reports through set_current(). A request for the task replaced last (a revert from a
+  // probe) gets that task back, still warm, at once.
   bool request(const SwitchRequest& request);
   // The prepared task, once ready; nullptr otherwise. A failed preparation is reported once
   // through `failure` (one line) and leaves the current task in place. `taken` (optional) receives
   // the request that was served.
   std::unique_ptr<Task> take_ready(std::string* failure, SwitchRequest* taken = nullptr);
-  // Hands the replaced task over so it is destroyed off the pipeline thread.
+  // Hands the replaced task over: kept until the next switch (a revert takes it back), destroyed off
+  // the pipeline thread.
   void retire(std::unique_ptr<Task> old);
   // The configuration now in use: what a partial request (runtime= alone) starts from.
   void set_current(const std::string& model_path, const std::string& runtime, int threads);
@@ -57,6 +59,8 @@ class ModelSwitcher {
   std::atomic<bool> busy_{false};
   std::thread worker_;
   std::unique_ptr<Task> retired_;
+  TaskConfig previous_;        // what base_ was before the last prepared task took over
+  TaskConfig retired_config_;  // retired_'s configuration
 };
 
 }  // namespace smartcamrt
