@@ -87,7 +87,7 @@ def bars(
     ax.margins(x=0.12)
     ax.grid(axis="x", alpha=0.3)
     if len(series) > 1:
-        ax.legend(fontsize=8, loc="lower right")
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))  # beside: never over a bar
     return _save(figure, path, footer)
 
 
