@@ -380,6 +380,7 @@ def run_folder(folder: Path, model: str = "yolov5n-320.onnx") -> Path:
         {
             "run_id": "20261205-100026-2ca9",
             "tool": "smartcamrt run",
+            "host": {"cpu_model": "Test CPU 9000", "cores": 2},
             "config": {"model": f"/m/{model}", "runtime": "ort", "source": "/a/vtest.avi"},
             "frames": {"captured": 100, "processed": 97, "dropped": 3},
             "fps": 9.7,

@@ -237,3 +237,14 @@ def test_the_int8_speedup_per_runtime_joins_the_compression_section(tmp_path):
     assert 'id="compression-int8-speedup-chart"' in page
     ids = re.findall(r' id="([^"]+)"', page)
     assert len(ids) == len(set(ids))
+
+
+def test_the_machine_section_lists_each_results_machine(tmp_path):
+    page, _, _ = report(tmp_path, synthetic.everything(tmp_path / "results"))
+    machines = table_html(page, "machine-results")
+    assert "<td>model-comparison</td><td>Test CPU 9000, 2 cores, ISA avx2</td>" in machines
+    rows = re.findall(r"<tr><td>([^<]+)</td><td>([^<]*)</td>", machines)
+    assert len(rows) == 8
+    assert [kind for kind, machine in rows if machine == "not recorded"] == [
+        "bundle"
+    ]  # only a bundle has none

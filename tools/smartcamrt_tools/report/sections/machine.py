@@ -93,6 +93,10 @@ def _result_machine(kind: str, data: dict) -> str:
     if host:
         isa = " ".join(host.get("isa") or [])
         return f"{host.get('cpu_model', '?')}, {host.get('cores', '?')} cores, ISA {isa}"
+    machine = data.get("machine")
+    if isinstance(machine, dict):  # the benchmark scripts' {cpu, flags, cores}
+        flags = " ".join(map(str, machine.get("flags") or []))
+        return f"{machine.get('cpu', '?')}, {machine.get('cores', '?')} cores, ISA {flags}"
     for key in ("machine", "cpu", "host_cpu"):
         if isinstance(data.get(key), str):
             return data[key]
