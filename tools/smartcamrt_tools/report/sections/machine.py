@@ -92,7 +92,9 @@ def _result_machine(kind: str, data: dict) -> str:
     host = data.get("host") if isinstance(data.get("host"), dict) else {}
     if host:
         isa = " ".join(host.get("isa") or [])
-        return f"{host.get('cpu_model', '?')}, {host.get('cores', '?')} cores, ISA {isa}"
+        return f"{host.get('cpu_model', '?')}, {host.get('cores', '?')} cores" + (
+            f", ISA {isa}" if isa else ""
+        )
     machine = data.get("machine")
     if isinstance(machine, dict):  # the benchmark scripts' {cpu, flags, cores}
         flags = " ".join(map(str, machine.get("flags") or []))
