@@ -101,7 +101,7 @@ RunReport run_pipeline(const RunConfig& config) {
   std::unique_ptr<AdaptiveController> controller;
   if (config.adapt.enabled) {
     controller = AdaptiveController::Create(config.adapt, config.task.model_path, config.task.runtime,
-                                            config.task.session.threads);
+                                            config.task.session.threads, config.sources.size());
   }
 
   const LoadSchedule load = config.load.empty() ? LoadSchedule() : parse_load_schedule(config.load);

@@ -12,6 +12,7 @@
 
 #include "../support/tiny_onnx.hpp"
 #include "smartcamrt/core/error.hpp"
+#include "smartcamrt/optimizer/profile.hpp"
 
 namespace smartcamrt {
 namespace {
@@ -140,4 +141,50 @@ TEST(AdaptiveController, RefusesABadLadder) {
   EXPECT_THROW(AdaptiveController(rising, params_for_test(), "/models/heavy.onnx", "ort", 2), Error);
 }
 
+}  // namespace smartcamrt
+
+namespace smartcamrt {
+namespace {
+
+ProfiledConfiguration rung_at(const std::string& model, int threads, double accuracy, double p95_ms) {
+  ProfiledConfiguration c;
+  c.id = model + " ort t" + std::to_string(threads);
+  c.model = model;
+  c.runtime = "ort";
+  c.threads = threads;
+  c.precision = "fp32";
+  c.input = "64x64";
+  c.task = "detection";
+  c.e2e_p50_ms = c.infer_p50_ms = p95_ms / 2;
+  c.e2e_p95_ms = c.infer_p95_ms = p95_ms;
+  c.accuracy = accuracy;
+  c.accuracy_metric = "mAP50-95";
+  return c;
+}
+
+// Four streams on two cores: a rung profiled on two threads would ask for eight.
+TEST(ControllerCreate, SeveralStreamsTakeOnlyRungsProfiledWithTheirShareOfTheCores) {
+  const std::string dir = testing::make_temp_dir("controller-share");
+  DeviceProfile profile;
+  profile.host = read_profile_host();
+  profile.host.cores = 2;
+  profile.fingerprint = profile_fingerprint(profile.host, {});
+  profile.configurations = {rung_at("big.onnx", 2, 0.4, 20), rung_at("big.onnx", 1, 0.4, 30),
+                            rung_at("small.onnx", 2, 0.3, 8), rung_at("small.onnx", 1, 0.3, 12)};
+  save_profile(profile, dir + "/profile.json");
+  AdaptConfig adapt;
+  adapt.enabled = true;
+  adapt.slo_ms = 100;
+  adapt.profile_path = dir + "/profile.json";
+
+  const auto one = AdaptiveController::Create(adapt, "big.onnx", "ort", 2, 1);
+  ASSERT_EQ(one->ladder().size(), 2u);
+  EXPECT_EQ(one->ladder()[0].threads, 2) << "one stream: the fastest, on both cores";
+  const auto four = AdaptiveController::Create(adapt, "big.onnx", "ort", 1, 4);
+  ASSERT_EQ(four->ladder().size(), 2u);
+  for (const LadderStep& step : four->ladder()) EXPECT_EQ(step.threads, 1) << step.rung.id;
+  EXPECT_DOUBLE_EQ(four->ladder()[0].rung.p95_ms, 30);
+}
+
+}  // namespace
 }  // namespace smartcamrt

@@ -67,9 +67,11 @@ class AdaptiveController {
   AdaptiveController(std::vector<LadderStep> ladder, PolicyParams params, const std::string& start_model,
                      const std::string& start_runtime, int start_threads);
   // Loads the profile (config.profile_path, else the cached one for this host, built when missing)
-  // and keeps the configurations of the task's kind as the ladder. Throws Error naming the problem.
+  // and keeps the configurations of the task's kind as the ladder; with several `streams`, only those
+  // profiled at cores / streams threads (each stream gets its share). Throws Error naming the problem.
   static std::unique_ptr<AdaptiveController> Create(const AdaptConfig& adapt, const std::string& start_model,
-                                                    const std::string& start_runtime, int start_threads);
+                                                    const std::string& start_runtime, int start_threads,
+                                                    size_t streams = 1);
 
   void begin(std::vector<AdaptableStream*> streams, Clock::time_point start, const SystemSampler* sampler);
   void tick();
