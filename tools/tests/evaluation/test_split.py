@@ -39,8 +39,7 @@ def test_calibration_comes_from_the_train_split_only(assets):
 
 
 def test_the_quantization_default_calibration_does_not_touch_eval(assets):
-    # quantization/calibration.py takes "the last N coco128 images"; with its default N (64) that is
-    # exactly the train split. More than 64 would reach into eval: it should call split.calibration_images.
+    # quantization/calibration.py takes its images from the train split; its default N (64) is all of it.
     from smartcamrt_tools.quantization.calibration import calibration_images as quant_calibration
     from smartcamrt_tools.quantization.config import QuantConfig
 
