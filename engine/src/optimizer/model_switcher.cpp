@@ -51,6 +51,7 @@ bool ModelSwitcher::request(const SwitchRequest& request) {
       ready_ = std::move(retired_);
       failure_.clear();
       retired_config_ = TaskConfig{};
+      previous_ = base_;  // the task now in use is retired next: its configuration goes with it
       base_.model_path = config.model_path;
       base_.runtime = ready_->info().runtime;
       base_.session.threads = config.session.threads;

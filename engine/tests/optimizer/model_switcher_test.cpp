@@ -77,6 +77,21 @@ TEST(ModelSwitcher, ARequestForTheTaskReplacedLastGetsItBackWarmAtOnce) {
   EXPECT_EQ(back->info().name, "a.onnx");
   Task* const retired_b = running.get();
   switcher.retire(std::move(running));
+  running = std::move(back);
+
+  // Taken back warm, the task swapped out is b on one thread (not a's configuration again).
+  ASSERT_TRUE(switcher.request({b, "ort", 1, ""}));
+  std::unique_ptr<Task> again = switcher.take_ready(&failure);
+  ASSERT_NE(again, nullptr) << failure;
+  EXPECT_EQ(again.get(), retired_b);
+  EXPECT_EQ(again->info().name, "b.onnx");
+  switcher.retire(std::move(running));
+  running = std::move(again);
+  ASSERT_TRUE(switcher.request({a, "ort", 1, ""}));
+  std::unique_ptr<Task> a_again = switcher.take_ready(&failure);
+  ASSERT_NE(a_again, nullptr) << failure;
+  EXPECT_EQ(a_again.get(), original);
+  switcher.retire(std::move(running));  // b, one thread
 
   ASSERT_TRUE(switcher.request({b, "ort", 2, ""}));  // another thread count: a new load
   std::unique_ptr<Task> fresh = wait_ready(switcher, &failure);
