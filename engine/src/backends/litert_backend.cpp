@@ -25,6 +25,10 @@
 
 #ifdef SMARTCAMRT_HAVE_LITERT
 #include <dlfcn.h>
+#if defined(__aarch64__) && defined(__linux__)
+#include <asm/hwcap.h>
+#include <sys/auxv.h>
+#endif
 
 #include "tensorflow/lite/core/c/c_api.h"
 #include "tensorflow/lite/core/c/common.h"
@@ -90,6 +94,17 @@ const LiteRtApi& litert_api() {
     LiteRtApi result;
     const char* from_env = std::getenv("SMARTCAMRT_LITERT_LIBRARY");
     result.library = (from_env != nullptr && *from_env != '\0') ? from_env : SMARTCAMRT_LITERT_LIBRARY;
+#if defined(__aarch64__) && defined(__linux__)
+    // The registry's aarch64 LiteRT library is compiled for LSE atomics (Armv8.1-A): on a CPU without
+    // them (a Raspberry Pi 4's Cortex-A72) loading it aborts the whole process with SIGILL. Say so
+    // instead; a library named in SMARTCAMRT_LITERT_LIBRARY (perhaps built without LSE) is tried as given.
+    if ((from_env == nullptr || *from_env == '\0') && (getauxval(AT_HWCAP) & HWCAP_ATOMICS) == 0) {
+      result.error =
+          "the aarch64 LiteRT library needs LSE atomics (Armv8.1-A), which this CPU lacks (e.g. a Raspberry Pi "
+          "4): not loaded (it would abort the process); SMARTCAMRT_LITERT_LIBRARY can name a build without them";
+      return result;
+    }
+#endif
     void* handle = dlopen(result.library.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
     if (handle == nullptr) {
       const char* why = dlerror();
