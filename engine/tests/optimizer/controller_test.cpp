@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../support/tiny_onnx.hpp"
+#include "profile_fixtures.hpp"
 #include "smartcamrt/core/error.hpp"
 #include "smartcamrt/optimizer/profile.hpp"
 
@@ -147,19 +148,8 @@ namespace smartcamrt {
 namespace {
 
 ProfiledConfiguration rung_at(const std::string& model, int threads, double accuracy, double p95_ms) {
-  ProfiledConfiguration c;
-  c.id = model + " ort t" + std::to_string(threads);
-  c.model = model;
-  c.runtime = "ort";
-  c.threads = threads;
-  c.precision = "fp32";
-  c.input = "64x64";
-  c.task = "detection";
-  c.e2e_p50_ms = c.infer_p50_ms = p95_ms / 2;
-  c.e2e_p95_ms = c.infer_p95_ms = p95_ms;
-  c.accuracy = accuracy;
-  c.accuracy_metric = "mAP50-95";
-  return c;
+  return testing::profiled_configuration(model + " ort t" + std::to_string(threads), model, "ort", threads, accuracy,
+                                         p95_ms, "mAP50-95");
 }
 
 // Four streams on two cores: a rung profiled on two threads would ask for eight.

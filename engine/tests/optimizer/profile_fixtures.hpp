@@ -10,6 +10,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "smartcamrt/core/sha256.hpp"
+#include "smartcamrt/optimizer/profile.hpp"
 
 #include "../support/tiny_onnx.hpp"
 
@@ -53,6 +54,25 @@ inline std::string save_frames(const std::string& dir, int count) {
     cv::imwrite(dir + "/frame" + std::to_string(i) + ".png", image);
   }
   return dir;
+}
+
+// A profile row written by hand (as if measured): a 64x64 fp32 detector, e2e = infer, p50 half the p95.
+inline ProfiledConfiguration profiled_configuration(const std::string& id, const std::string& model,
+                                                    const std::string& runtime, int threads, double accuracy,
+                                                    double p95_ms, const std::string& metric) {
+  ProfiledConfiguration c;
+  c.id = id;
+  c.model = model;
+  c.runtime = runtime;
+  c.threads = threads;
+  c.precision = "fp32";
+  c.input = "64x64";
+  c.task = "detection";
+  c.e2e_p50_ms = c.infer_p50_ms = p95_ms / 2;
+  c.e2e_p95_ms = c.infer_p95_ms = p95_ms;
+  c.accuracy = accuracy;
+  c.accuracy_metric = metric;
+  return c;
 }
 
 }  // namespace smartcamrt::testing

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../optimizer/profile_fixtures.hpp"
 #include "../support/backend_coverage.hpp"
 #include "../support/process.hpp"
 #include "../support/test_clip.hpp"
@@ -59,19 +60,7 @@ void register_flaky_backend() {
 
 ProfiledConfiguration configuration(const std::string& id, const std::string& model, const std::string& runtime,
                                     double accuracy, double p95_ms) {
-  ProfiledConfiguration c;
-  c.id = id;
-  c.model = model;
-  c.runtime = runtime;
-  c.threads = 1;
-  c.precision = "fp32";
-  c.input = "64x64";
-  c.task = "detection";
-  c.e2e_p50_ms = c.infer_p50_ms = p95_ms / 2;
-  c.e2e_p95_ms = c.infer_p95_ms = p95_ms;
-  c.accuracy = accuracy;
-  c.accuracy_metric = "mAP50";
-  return c;
+  return testing::profiled_configuration(id, model, runtime, 1, accuracy, p95_ms, "mAP50");
 }
 
 }  // namespace
