@@ -13,6 +13,12 @@ export SMARTCAMRT_TEST_MODEL_SMALL
 SMARTCAMRT_TEST_MODEL_SMALL="$(ensure_model 320)"
 export SMARTCAMRT_TEST_PTE
 SMARTCAMRT_TEST_PTE="$(ensure_model 640 executorch)"
+# The tiny ExecuTorch text programs of the C++ text-task tests (C++ cannot write a .pte).
+export SMARTCAMRT_TEST_TEXT_PTE_DIR="$repo/build/test-fixtures/text"
+if [[ scripts/text/make_tiny_text_pte.py -nt "$SMARTCAMRT_TEST_TEXT_PTE_DIR/tiny_static.pte" ]]; then
+  log="$(.venv/bin/python scripts/text/make_tiny_text_pte.py --out "$SMARTCAMRT_TEST_TEXT_PTE_DIR" 2>&1)" ||
+    { echo "$log" >&2; echo "scripts/text/make_tiny_text_pte.py failed" >&2; exit 1; }
+fi
 
 echo "== C++ tests (ctest)"
 ctest --test-dir build --output-on-failure -j 2 || status=1

@@ -10,11 +10,11 @@ C++ test knows every answer. Two programs, both taking int64 input_ids and atten
   exported;
 * tiny_static.pte: L fixed at 8 (the engine pads to it).
 
-Run from the repository root with the pinned executorch (tools/requirements.txt); the files are
-committed under engine/tests/tasks/text/fixtures/ (a few KB each). Rerun after an executorch upgrade
-changes the program format.
+Run with the pinned executorch (tools/requirements.txt); scripts/test.sh runs it into
+build/test-fixtures/text (a few KB each, a few seconds) and names that folder to the C++ tests in
+$SMARTCAMRT_TEST_TEXT_PTE_DIR; it runs again when this script is newer than its output.
 
-    .venv/bin/python scripts/text/make_tiny_text_pte.py
+    .venv/bin/python scripts/text/make_tiny_text_pte.py [--out DIR]
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from executorch.exir import to_edge
 from torch.export import Dim, export
 
 ROOT = Path(__file__).resolve().parents[2]
-OUT = ROOT / "engine" / "tests" / "tasks" / "text" / "fixtures"
+OUT = ROOT / "build" / "test-fixtures" / "text"
 
 # engine/tests/support/tiny_text_models.cpp: tiny_wordpiece_vocab(), sentiment(), kTinyBias
 VOCAB = [

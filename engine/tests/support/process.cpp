@@ -70,6 +70,12 @@ std::string test_model_small() {
   return env_or_throw("SMARTCAMRT_TEST_MODEL_SMALL", "export yolov5n at 320 first (scripts/test.sh does)");
 }
 
+std::string test_text_pte_dir() {
+  return env_or_throw("SMARTCAMRT_TEST_TEXT_PTE_DIR",
+                      "write the tiny text programs with scripts/text/make_tiny_text_pte.py --out DIR first "
+                      "(scripts/test.sh does)");
+}
+
 std::vector<std::string> read_lines(const std::string& path) {
   std::ifstream in(path);
   std::vector<std::string> lines;

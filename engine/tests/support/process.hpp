@@ -23,6 +23,9 @@ std::string assets_dir();
 std::string test_model();
 // $SMARTCAMRT_TEST_MODEL_SMALL: the same network exported at 320 (the lighter fallback).
 std::string test_model_small();
+// $SMARTCAMRT_TEST_TEXT_PTE_DIR: the tiny ExecuTorch text programs (ExecuTorch programs cannot be
+// written from C++; scripts/text/make_tiny_text_pte.py writes them, scripts/test.sh runs it).
+std::string test_text_pte_dir();
 
 std::vector<std::string> read_lines(const std::string& path);
 std::vector<std::string> split_csv(const std::string& line);

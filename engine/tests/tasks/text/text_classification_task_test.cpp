@@ -11,6 +11,7 @@
 
 #include <opencv2/core.hpp>
 
+#include "../../support/process.hpp"
 #include "../../support/tiny_onnx.hpp"
 #include "../../support/tiny_text_models.hpp"
 #include "smartcamrt/core/error.hpp"
@@ -268,9 +269,10 @@ namespace smartcamrt {
 namespace {
 
 // ExecuTorch programs cannot be written from C++: scripts/text/make_tiny_text_pte.py exports the same
-// tiny network (committed fixtures), once with a dynamic length (bound 16) and once fixed at 8.
+// tiny network (into $SMARTCAMRT_TEST_TEXT_PTE_DIR), once with a dynamic length (bound 16) and once
+// fixed at 8.
 TEST(TextClassificationTask, ExecuTorchRunsDynamicAndFixedLengthPrograms) {
-  const std::string fixtures = testing::text_golden_dir() + "/../fixtures";
+  const std::string fixtures = testing::test_text_pte_dir();
   const std::string dir = testing::make_temp_dir("text-task-executorch");
   testing::TinyTextOptions vocab_only;
   vocab_only.write_manifest = false;
