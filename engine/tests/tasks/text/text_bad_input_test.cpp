@@ -4,20 +4,16 @@
 // every item answered; invalid UTF-8 on standard input costs that line only; a video given to a text
 // model and standard input given to a detector are one-line errors.
 #include <gtest/gtest.h>
-#include <sys/stat.h>
 
-#include <fcntl.h>
-#include <unistd.h>
 #include <algorithm>
-#include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "../../support/process.hpp"
 #include "../../support/test_clip.hpp"
+#include "../../support/text_stream.hpp"
 #include "../../support/tiny_onnx.hpp"
 #include "../../support/tiny_text_models.hpp"
 #include "smartcamrt/pipeline/pipeline.hpp"
@@ -31,72 +27,25 @@ std::vector<nlohmann::json> predictions(const std::string& path) {
   return lines;
 }
 
-// The `column` field of every data row of a frames.csv.
-std::vector<std::string> frames_column(const std::string& path, const std::string& column) {
-  const auto csv = testing::read_lines(path);
-  EXPECT_FALSE(csv.empty()) << path;
-  if (csv.empty()) return {};
-  const auto header = testing::split_csv(csv[0]);
-  const size_t index = std::find(header.begin(), header.end(), column) - header.begin();
-  EXPECT_LT(index, header.size()) << "no column " << column;
-  std::vector<std::string> values;
-  for (size_t i = 1; i < csv.size() && index < header.size(); ++i)
-    values.push_back(testing::split_csv(csv[i]).at(index));
-  return values;
+// "bad movie", "good movie", ... from position `first` to `last` (exclusive): the answer at each
+// position is known (negative at even ones).
+std::vector<std::string> alternating(int first, int last) {
+  std::vector<std::string> texts;
+  for (int i = first; i < last; ++i) texts.push_back(i % 2 ? "good movie" : "bad movie");
+  return texts;
 }
-
-bool wait_for_lines(const std::string& path, size_t count) {
-  for (int i = 0; i < 2000; ++i) {
-    if (testing::read_lines(path).size() >= count) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return false;
-}
-
-struct SwitchOutcome {
-  RunReport report;
-  std::vector<nlohmann::json> answers;
-  std::vector<std::string> models, events;
-};
 
 // A tiny text model reads 10 texts from a named pipe (as standard input), is asked to switch to
-// `target`, and reads 10 more after the request has had time to be prepared.
-SwitchOutcome switch_text_stream_to(const std::string& dir, const std::string& text_model, const std::string& target) {
-  const std::string fifo = dir + "/texts.txt";
-  EXPECT_EQ(mkfifo(fifo.c_str(), 0600), 0);
-  RunConfig config;
-  config.task.model_path = text_model;
-  config.task.session.threads = 1;
-  config.sources = {fifo};
-  config.out_dir = dir + "/run";
-  config.telemetry = false;
-  config.control = std::make_shared<RunControl>();
-  const std::string predictions_path = config.out_dir + "/predictions.jsonl";
-  std::thread writer([&] {
-    const int fd = open(fifo.c_str(), O_WRONLY);  // waits for the run to open its end
-    ASSERT_GE(fd, 0);
-    const auto send = [&](const std::string& text) {
-      ASSERT_EQ(write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
-    };
-    for (int i = 0; i < 10; ++i) send(i % 2 ? "good movie\n" : "bad movie\n");
-    EXPECT_TRUE(wait_for_lines(predictions_path, 10));
-    config.control->request_switch({target, "", 0, ""});
-    send("bad movie\n");  // the request is taken between two texts; the failure shows on a later one
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    for (int i = 1; i < 10; ++i) send(i % 2 ? "good movie\n" : "bad movie\n");
-    close(fd);
-  });
-  SwitchOutcome outcome;
-  outcome.report = run_pipeline(config);
-  writer.join();
-  outcome.answers = predictions(predictions_path);
-  outcome.models = frames_column(config.out_dir + "/frames.csv", "model");
-  outcome.events = frames_column(config.out_dir + "/frames.csv", "event");
-  return outcome;
+// `target`, and reads 10 more; the first of them comes at once (the request is taken between two texts,
+// the failure shows on a later one), the rest after the request has had time to be prepared.
+testing::TextSwitchRun switch_text_stream_to(const std::string& dir, const std::string& text_model,
+                                             const std::string& target) {
+  return testing::run_text_switch(dir, text_model, target, alternating(0, 10), alternating(10, 11),
+                                  alternating(11, 20));
 }
 
 // Every text answered by the first model, in order, and exactly one row names the refused switch.
-void expect_stayed_on_tiny_model(const SwitchOutcome& outcome, const std::string& failure) {
+void expect_stayed_on_tiny_model(const testing::TextSwitchRun& outcome, const std::string& failure) {
   EXPECT_EQ(outcome.report.switches, 0);
   EXPECT_EQ(outcome.report.processed, 20);
   ASSERT_EQ(outcome.answers.size(), 20u);
@@ -154,9 +103,9 @@ TEST(TextBadInput, SwitchingAVideoStreamToATextModelIsRefusedAndTheVideoGoesOn) 
   const RunReport report = run_pipeline(config);
   EXPECT_EQ(report.switches, 0);
   EXPECT_EQ(report.processed + report.dropped, 40);
-  const auto models = frames_column(config.out_dir + "/frames.csv", "model");
+  const auto models = testing::frames_column(config.out_dir + "/frames.csv", "model");
   EXPECT_EQ(static_cast<int64_t>(std::count(models.begin(), models.end(), "detector.onnx")), report.processed);
-  const auto events = frames_column(config.out_dir + "/frames.csv", "event");
+  const auto events = testing::frames_column(config.out_dir + "/frames.csv", "event");
   EXPECT_EQ(std::count(events.begin(), events.end(),
                        "switch-failed:model '" + text_model +
                            "' is a text-classification model and takes texts but this stream reads frames"),
