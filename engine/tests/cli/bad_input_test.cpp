@@ -12,17 +12,8 @@
 namespace smartcamrt {
 namespace {
 
+using testing::expect_one_line_error;
 using testing::run_process;
-
-void expect_one_line_error(const testing::ProcessResult& result, const std::string& needle) {
-  EXPECT_EQ(result.exit_code, 2) << result.err;
-  ASSERT_FALSE(result.err.empty());
-  EXPECT_EQ(result.err.find('\n'), result.err.size() - 1) << "more than one line:\n" << result.err;
-  EXPECT_NE(result.err.find(needle), std::string::npos) << result.err;
-  for (const char* crash : {"terminate called", "Aborted", "Segmentation", "what():"}) {
-    EXPECT_EQ(result.err.find(crash), std::string::npos) << result.err;
-  }
-}
 
 class BadInput : public ::testing::Test {
  protected:

@@ -1,5 +1,7 @@
 #include "process.hpp"
 
+#include <gtest/gtest.h>
+
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -74,6 +76,16 @@ std::string test_text_pte_dir() {
   return env_or_throw("SMARTCAMRT_TEST_TEXT_PTE_DIR",
                       "write the tiny text programs with scripts/text/make_tiny_text_pte.py --out DIR first "
                       "(scripts/test.sh does)");
+}
+
+void expect_one_line_error(const ProcessResult& result, const std::string& needle) {
+  EXPECT_EQ(result.exit_code, 2) << result.err;
+  ASSERT_FALSE(result.err.empty());
+  EXPECT_EQ(result.err.find('\n'), result.err.size() - 1) << "more than one line:\n" << result.err;
+  EXPECT_NE(result.err.find(needle), std::string::npos) << result.err;
+  for (const char* crash : {"terminate called", "Aborted", "Segmentation", "what():"}) {
+    EXPECT_EQ(result.err.find(crash), std::string::npos) << result.err;
+  }
 }
 
 std::vector<std::string> read_lines(const std::string& path) {

@@ -27,6 +27,9 @@ std::string test_model_small();
 // written from C++; scripts/text/make_tiny_text_pte.py writes them, scripts/test.sh runs it).
 std::string test_text_pte_dir();
 
+// A command that refused bad input: exit 2, one line on stderr holding `needle`, and no sign of a crash.
+void expect_one_line_error(const ProcessResult& result, const std::string& needle);
+
 std::vector<std::string> read_lines(const std::string& path);
 std::vector<std::string> split_csv(const std::string& line);
 

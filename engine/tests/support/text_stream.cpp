@@ -25,6 +25,13 @@ bool wait_for_lines(const std::string& path, size_t count) {
 
 }  // namespace
 
+std::vector<nlohmann::json> read_predictions(const std::string& run_dir) {
+  std::vector<nlohmann::json> lines;
+  for (const std::string& line : read_lines(run_dir + "/predictions.jsonl"))
+    lines.push_back(nlohmann::json::parse(line));
+  return lines;
+}
+
 std::vector<std::string> frames_column(const std::string& path, const std::string& column) {
   const auto csv = read_lines(path);
   EXPECT_FALSE(csv.empty()) << path;
@@ -70,7 +77,7 @@ TextSwitchRun run_text_switch(const std::string& dir, const std::string& model, 
   TextSwitchRun run;
   run.report = run_pipeline(config);
   writer.join();
-  for (const std::string& line : read_lines(predictions)) run.answers.push_back(nlohmann::json::parse(line));
+  run.answers = read_predictions(config.out_dir);
   run.models = frames_column(config.out_dir + "/frames.csv", "model");
   run.events = frames_column(config.out_dir + "/frames.csv", "event");
   return run;

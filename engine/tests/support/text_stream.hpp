@@ -25,6 +25,9 @@ TextSwitchRun run_text_switch(const std::string& dir, const std::string& model, 
                               const std::vector<std::string>& before, const std::vector<std::string>& during,
                               const std::vector<std::string>& after);
 
+// RUN/predictions.jsonl, a JSON value per line, in order.
+std::vector<nlohmann::json> read_predictions(const std::string& run_dir);
+
 // The `column` field of every data row of a frames.csv (fails the test when there is no such column).
 std::vector<std::string> frames_column(const std::string& path, const std::string& column);
 

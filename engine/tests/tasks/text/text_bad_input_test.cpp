@@ -21,12 +21,6 @@
 namespace smartcamrt {
 namespace {
 
-std::vector<nlohmann::json> predictions(const std::string& path) {
-  std::vector<nlohmann::json> lines;
-  for (const std::string& line : testing::read_lines(path)) lines.push_back(nlohmann::json::parse(line));
-  return lines;
-}
-
 // "bad movie", "good movie", ... from position `first` to `last` (exclusive): the answer at each
 // position is known (negative at even ones).
 std::vector<std::string> alternating(int first, int last) {
@@ -112,7 +106,7 @@ TEST(TextBadInput, SwitchingAVideoStreamToATextModelIsRefusedAndTheVideoGoesOn) 
             1);
 }
 
-void expect_one_line_error(const testing::ProcessResult& result, const std::string& expected) {
+void expect_exact_run_error(const testing::ProcessResult& result, const std::string& expected) {
   EXPECT_EQ(result.exit_code, 2) << result.err;
   EXPECT_EQ(result.err, "smartcamrt run: " + expected + "\n");
 }
@@ -126,7 +120,7 @@ TEST(TextBadInput, InvalidUtf8OnStandardInputCostsThatLineOnly) {
   const auto result = testing::run_process({"/bin/sh", "-c", command});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_EQ(result.err, "source '-': text 2 (line 3) is not valid UTF-8 (byte 0xff at offset 4); skipped\n");
-  const auto answers = predictions(out + "/predictions.jsonl");
+  const auto answers = testing::read_predictions(out);
   ASSERT_EQ(answers.size(), 2u);
   EXPECT_EQ(answers[0]["index"], 0);
   EXPECT_EQ(answers[0]["label_name"], "positive");
@@ -142,7 +136,7 @@ TEST(TextBadInput, AVideoToATextModelAndStandardInputToADetectorAreOneLineErrors
   const std::string out = dir + "/earlier";
   std::filesystem::create_directories(out);
   std::ofstream(out + "/predictions.jsonl") << "{\"index\":0}\n";
-  expect_one_line_error(
+  expect_exact_run_error(
       testing::run_process({testing::cli_path(), "run", "--model", model, "--source", clip, "--out", out, "--quiet"}),
       "--source '" + clip +
           "': model 'tiny.onnx' is a text-classification model and takes texts (.txt, .tsv, or - "
@@ -153,9 +147,9 @@ TEST(TextBadInput, AVideoToATextModelAndStandardInputToADetectorAreOneLineErrors
       testing::save_constant_yolo_model(dir + "/detector.onnx", 32, std::vector<float>(6, 0.f), 6);
   const std::string command = "echo 'good movie' | '" + testing::cli_path() + "' run --model '" + detector +
                               "' --source - --out '" + out + "' --quiet";
-  expect_one_line_error(testing::run_process({"/bin/sh", "-c", command}),
-                        "--source '-': model 'detector.onnx' is a detection model and takes frames (video, images, "
-                        "camera, stream), not texts");
+  expect_exact_run_error(testing::run_process({"/bin/sh", "-c", command}),
+                         "--source '-': model 'detector.onnx' is a detection model and takes frames (video, images, "
+                         "camera, stream), not texts");
   EXPECT_EQ(testing::read_lines(out + "/predictions.jsonl"), std::vector<std::string>{"{\"index\":0}"});
 }
 

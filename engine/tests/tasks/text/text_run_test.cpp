@@ -11,27 +11,15 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "../../support/process.hpp"
+#include "../../support/text_stream.hpp"
 #include "../../support/tiny_onnx.hpp"
 #include "../../support/tiny_text_models.hpp"
 
 namespace smartcamrt {
 namespace {
 
+using testing::expect_one_line_error;
 using testing::run_process;
-
-void expect_one_line_error(const testing::ProcessResult& result, const std::string& needle) {
-  EXPECT_EQ(result.exit_code, 2) << result.err;
-  ASSERT_FALSE(result.err.empty());
-  EXPECT_EQ(result.err.find('\n'), result.err.size() - 1) << "more than one line:\n" << result.err;
-  EXPECT_NE(result.err.find(needle), std::string::npos) << result.err;
-}
-
-std::vector<nlohmann::json> predictions(const std::string& dir) {
-  std::vector<nlohmann::json> lines;
-  for (const std::string& line : testing::read_lines(dir + "/predictions.jsonl"))
-    lines.push_back(nlohmann::json::parse(line));
-  return lines;
-}
 
 class TextRun : public ::testing::Test {
  protected:
@@ -62,7 +50,7 @@ TEST_F(TextRun, ATsvIsAnsweredInOrderWithOneFramesRowPerText) {
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_NE(result.err.find("text 3 (line 5) is not valid UTF-8 (byte 0xff at offset 4); skipped"), std::string::npos)
       << result.err;
-  const auto lines = predictions(out);
+  const auto lines = testing::read_predictions(out);
   ASSERT_EQ(lines.size(), 4u);
   const std::vector<int64_t> indices{0, 2, 4, 5};
   const std::vector<std::string> labels{"positive", "negative", "negative", "positive"};
@@ -107,7 +95,7 @@ TEST_F(TextRun, RealTimeDropsNoText) {
   const std::string out = dir_ + "/rt";
   const auto result = run({"run", "--model", model_, "--source", source, "--out", out, "--realtime", "--quiet"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_EQ(predictions(out).size(), 200u);
+  EXPECT_EQ(testing::read_predictions(out).size(), 200u);
 }
 
 TEST_F(TextRun, StandardInputIsAnsweredLineByLineOnStdout) {
@@ -116,7 +104,7 @@ TEST_F(TextRun, StandardInputIsAnsweredLineByLineOnStdout) {
                               model_ + "' --source - --out '" + out + "' --quiet";
   const auto result = run_process({"/bin/sh", "-c", command});
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  const auto lines = predictions(out);
+  const auto lines = testing::read_predictions(out);
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_EQ(lines[0]["label_name"], "positive");
   EXPECT_EQ(lines[1]["label_name"], "negative");
