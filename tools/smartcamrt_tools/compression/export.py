@@ -17,17 +17,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from ..checkpoint import Checkpoint, file_sha256
-from ..detection_agreement import coco128_images
-from ..errors import ParityError
 from ..export.formats import get_format
-from ..export.manifest import build_manifest, quantization_record, write_manifest
-from ..export.pipeline import artifact_name, parse_imgsz, resolve_quantization
-from ..export.request import ExportRequest
+from ..export.pipeline import artifact_name, export_and_check, parse_imgsz, resolve_quantization
 from ..quantization.isa import read_host_cpu
-from ..validate import check_parity, describe_all, failure_reasons, load_parity_inputs, torch_runner
 from ..yolov5 import DetectionModel
 from ..yolov5.fuse import fuse_model
 
@@ -48,37 +41,32 @@ def export_compressed(
     fmt = get_format(format_name)
     host = read_host_cpu()
     quantization = resolve_quantization(fmt, host)
-    choice, quant_config = quantization if quantization else (None, None)
     input_hw = parse_imgsz(imgsz, max(base.stride or [32]))
     reference = copy.deepcopy(model).eval()
     to_export = fuse_model(copy.deepcopy(model).eval())
     out_dir.mkdir(parents=True, exist_ok=True)
     artifact = out_dir / artifact_name(stem, input_hw, fmt.suffix)
-    inputs = load_parity_inputs(input_hw)
-    agreement = coco128_images(agreement_images)
-    sample = np.zeros((1, 3, *input_hw), dtype=np.float32)
-    metadata = {"names": base.names, "stride": base.stride}
-    log(f"exporting {fmt.name} {input_hw[1]}x{input_hw[0]} -> {artifact}")
-    if choice is not None:
-        log(f"int8 preset {choice.preset}: {choice.reason}")
-    fmt.export(ExportRequest(to_export, sample, artifact, None, metadata, quantization=quant_config))
-    parity = check_parity(
-        torch_runner(reference), fmt.open_runner(artifact), inputs, fmt.tolerance, agreement
-    )
-    for line in describe_all(parity):
-        log(line)
     source = dataclasses.replace(base, path=weights_file, sha256=file_sha256(weights_file), state_dict={})
-    quant_record = quantization_record(artifact, choice, quant_config) if choice else None
-    manifest = build_manifest(
-        artifact, fmt, source, input_hw, reference.output_shape(input_hw), parity, host, quant_record
+
+    def amend(manifest: dict) -> None:
+        manifest["source"]["base"] = {
+            "path": str(base.path),
+            "sha256": base.sha256,
+            "official": base.official,
+        }
+        manifest["compression"] = compression
+
+    return export_and_check(
+        fmt,
+        host,
+        quantization,
+        reference,
+        to_export,
+        source,
+        artifact,
+        input_hw,
+        None,
+        agreement_images,
+        log,
+        amend,
     )
-    manifest["source"]["base"] = {"path": str(base.path), "sha256": base.sha256, "official": base.official}
-    manifest["compression"] = compression
-    manifest_file = write_manifest(artifact, manifest)
-    log(f"manifest: {manifest_file}")
-    if not parity.passed:
-        raise ParityError(
-            f"{artifact.name} does not match its PyTorch model within the {fmt.name} tolerance "
-            f"({'; '.join(failure_reasons(parity))}); see {manifest_file}"
-        )
-    return artifact

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ..assets import resolve_weights
-from ..checkpoint import load_checkpoint
+from ..checkpoint import Checkpoint, load_checkpoint
 from ..detection_agreement import coco128_images
 from ..errors import ParityError, ToolError
 from ..quantization import QuantConfig, calibration_images, get_preset
@@ -133,12 +133,47 @@ def export_model(
     out = Path(out_dir).expanduser().resolve()
     out.mkdir(parents=True, exist_ok=True)
     artifact = out / artifact_name(source.stem, input_hw, fmt.suffix)
+    return export_and_check(
+        fmt,
+        host,
+        quantization,
+        reference,
+        to_export,
+        checkpoint,
+        artifact,
+        input_hw,
+        opset,
+        agreement_images,
+        log,
+    )
+
+
+def export_and_check(
+    fmt: ExportFormat,
+    host,
+    quantization,
+    reference,
+    to_export,
+    source: Checkpoint,
+    artifact: Path,
+    input_hw: tuple[int, int],
+    opset: int | None,
+    agreement_images: int | None,
+    log: Callable[[str], None],
+    amend_manifest: Callable[[dict], None] | None = None,
+) -> Path:
+    """The steps every export shares once the models are built: write ``artifact`` from ``to_export`` with
+    the row's exporter, check parity against the unfused ``reference``, write the manifest (``source`` is
+    the checkpoint it names; ``amend_manifest`` may add to it), raise :class:`ParityError` on a failed
+    check (after writing both, for inspection). ``quantization`` is what :func:`resolve_quantization`
+    returned. Used by ``smartcamrt export`` and by ``smartcamrt compress`` for an in-memory model."""
+    choice, quant_config = quantization if quantization else (None, None)
     inputs = load_parity_inputs(input_hw)  # before exporting: a missing image should fail fast
     agreement = coco128_images(agreement_images)
     if quant_config is not None:
         calibration_images(quant_config.calibration_images)  # fails fast, like the images above
     sample = np.zeros((1, 3, *input_hw), dtype=np.float32)
-    metadata = {"names": checkpoint.names, "stride": checkpoint.stride}
+    metadata = {"names": source.names, "stride": source.stride}
     log(f"exporting {fmt.name} {input_hw[1]}x{input_hw[0]} -> {artifact}")
     if choice is not None:
         log(f"int8 preset {choice.preset}: {choice.reason}")
@@ -154,8 +189,10 @@ def export_model(
     if quant_record is None and fmt.quantization_record is not None:
         quant_record = fmt.quantization_record(input_hw)
     manifest = build_manifest(
-        artifact, fmt, checkpoint, input_hw, reference.output_shape(input_hw), parity, host, quant_record
+        artifact, fmt, source, input_hw, reference.output_shape(input_hw), parity, host, quant_record
     )
+    if amend_manifest is not None:
+        amend_manifest(manifest)
     manifest_file = write_manifest(artifact, manifest)
     log(f"manifest: {manifest_file}")
     if not parity.passed:
