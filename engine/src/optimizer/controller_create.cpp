@@ -32,16 +32,16 @@ std::unique_ptr<AdaptiveController> AdaptiveController::Create(const AdaptConfig
   // threads (measured: 4 streams on two-thread rungs of 2 cores answered at p95 258 ms, 16 % dropped),
   // so the ladder takes only the configurations with the cores shared out.
   LadderOptions options;
-  if (streams > 1 && profile.host.cores > 0) {
+  if (streams > 1 && profile.host.cores > 0)
     options.threads = std::max(1, profile.host.cores / static_cast<int>(streams));
-    if (smartcamrt::ladder(profile, options).empty()) {
-      std::fprintf(stderr, "[adapt] the profile has no configuration at %d thread(s) per stream: any thread count\n",
-                   options.threads);
-      options.threads = 0;
-    }
+  std::vector<ProfiledConfiguration> rungs = smartcamrt::ladder(profile, options);
+  if (rungs.empty() && options.threads > 0) {
+    std::fprintf(stderr, "[adapt] the profile has no configuration at %d thread(s) per stream: any thread count\n",
+                 options.threads);
+    rungs = smartcamrt::ladder(profile);
   }
   std::vector<LadderStep> steps;
-  for (const ProfiledConfiguration& c : smartcamrt::ladder(profile, options)) {
+  for (const ProfiledConfiguration& c : rungs) {
     LadderStep step;
     step.rung.id = c.id;
     step.rung.p50_ms = c.e2e_p50_ms;
