@@ -73,10 +73,6 @@ version="$(sed -n 's/^project(smartcamrt VERSION \([0-9.]*\).*/\1/p' CMakeLists.
 name="smartcamrt-$version-linux-aarch64"
 heavy=(flock /tmp/smartcamrt-heavy.lock)
 
-# The sysroot is set up once, on purpose (apt downloads Debian arm64 packages; 658 MB unpacked): not here.
-[[ -f "$sysroot/.smartcamrt-sysroot" ]] ||
-  die "no arm64 sysroot at $sysroot: run scripts/deploy/install-cross-deps.sh (or scripts/deploy/sysroot.sh $sysroot)"
-
 # The models, before minutes of building: each must be there with its manifest.
 home="${SMARTCAMRT_HOME:-$HOME/.cache/smartcamrt}"
 if ((${#models[@]} == 0)); then
@@ -94,6 +90,10 @@ for m in "${models[@]}"; do
   [[ -f "$src" ]] || die "model '$m' not found (as a path or in $home/models): make it with: $(export_hint "$m")"
   [[ -f "$src.json" ]] || die "model '$src' has no manifest ($src.json)"
 done
+
+# The sysroot is set up once, on purpose (apt downloads Debian arm64 packages; 658 MB unpacked): not here.
+[[ -f "$sysroot/.smartcamrt-sysroot" ]] ||
+  die "no arm64 sysroot at $sysroot: run scripts/deploy/install-cross-deps.sh (or scripts/deploy/sysroot.sh $sysroot)"
 
 # 1. Sysroot and runtime SDKs (idempotent) -------------------------------------------------------------
 sysroot="$(bash scripts/deploy/sysroot.sh "$sysroot" | tail -1)"

@@ -42,8 +42,24 @@ def test_help_is_the_scripts(engine: Path):
     assert "--sysroot" in shown.stdout and "yolov5n-320.int8.onnx" in shown.stdout
 
 
+def _home_with_models(tmp_path: Path, names: list[str]) -> dict[str, str]:
+    """An SMARTCAMRT_HOME whose model cache holds these (placeholder) models with manifests."""
+    home = tmp_path / "home"
+    (home / "models").mkdir(parents=True)
+    for name in names:
+        (home / "models" / name).write_bytes(b"x")
+        (home / "models" / f"{name}.json").write_text("{}")
+    return {**os.environ, "SMARTCAMRT_HOME": str(home)}
+
+
+DEFAULT_MODELS = ["yolov5n-640.onnx", "yolov5n-320.onnx", "yolov5n-640.int8.onnx", "yolov5n-320.int8.onnx"]
+
+
 def test_missing_sysroot_or_toolchain_is_one_line_naming_the_setup(engine: Path, tmp_path: Path):
-    result = _deploy(engine, "pi", "--out", str(tmp_path / "dist"), "--sysroot", str(tmp_path / "none"))
+    # The models are there (the model check comes first), so what is missing is the sysroot.
+    env = _home_with_models(tmp_path, DEFAULT_MODELS)
+    no_sysroot = ["--sysroot", str(tmp_path / "none")]
+    result = _deploy(engine, "pi", "--out", str(tmp_path / "dist"), *no_sysroot, env=env)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
@@ -58,13 +74,10 @@ def test_missing_sysroot_or_toolchain_is_one_line_naming_the_setup(engine: Path,
 def test_missing_int8_rung_names_the_export_command(engine: Path, tmp_path: Path):
     if not (shutil.which("aarch64-linux-gnu-g++") and shutil.which("patchelf")):
         pytest.skip("the cross toolchain is not installed: pi.sh stops at it first (install-cross-deps.sh)")
-    home = tmp_path / "home"
-    (home / "models").mkdir(parents=True)
-    for name in ["yolov5n-640.onnx", "yolov5n-320.onnx", "yolov5n-640.int8.onnx"]:
-        (home / "models" / name).write_bytes(b"x")
-        (home / "models" / f"{name}.json").write_text("{}")
-    env = {**os.environ, "SMARTCAMRT_HOME": str(home)}
-    result = _deploy(engine, "pi", "--out", str(tmp_path / "dist"), env=env)
+    # No sysroot either: the model check comes first, so a clean machine gets the model's command.
+    env = _home_with_models(tmp_path, DEFAULT_MODELS[:3])
+    no_sysroot = ["--sysroot", str(tmp_path / "none")]
+    result = _deploy(engine, "pi", "--out", str(tmp_path / "dist"), *no_sysroot, env=env)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
