@@ -85,7 +85,9 @@ Observation AdaptiveController::gather(double now_s) {
       pending_.reset();
       effective_since_s_ = now_s;
     } else if (all_done) {
+      previous_rung_ = rung_;
       rung_ = pending_->target;
+      standby_.reset();  // asked afresh for the new rung (a standby taken or replaced is gone)
       pending_.reset();
       effective_since_s_ = now_s;  // the new rung is judged on its own items only
     }
@@ -114,9 +116,36 @@ Observation AdaptiveController::gather(double now_s) {
   if (sampler_) {
     const ResourceSample sample = sampler_->latest();
     if (sample.cpu_sys_pct) obs.system_load = *sample.cpu_sys_pct / 100.0 * obs.cores;
+    if (sample.cpu_sys_pct && sample.cpu_proc_pct) {
+      obs.other_load = std::max(0.0, obs.system_load - *sample.cpu_proc_pct / 100.0);
+    }
     obs.gpu_util_pct = sample.gpu_util_pct;
   }
+  if (!pending_) {
+    for (const std::optional<size_t>& r : {standby_, previous_rung_}) {
+      if (r && *r != rung_ && warm_everywhere(*r)) obs.warm.push_back(*r);
+    }
+  }
   return obs;
+}
+
+bool AdaptiveController::warm_everywhere(size_t rung) const {
+  const LadderStep& step = ladder_[rung];
+  const SwitchRequest request{step.model_path, step.runtime, step.threads, ""};
+  for (const AdaptableStream* stream : streams_) {
+    if (!stream->holds_warm(request)) return false;
+  }
+  return !streams_.empty();
+}
+
+void AdaptiveController::keep_standby(double now_s) {
+  const std::optional<size_t> wanted = standby_rung(rungs_, rung_, now_s, params_, state_);
+  if (!wanted || wanted == standby_) return;
+  standby_ = wanted;
+  const LadderStep& step = ladder_[*wanted];
+  for (AdaptableStream* stream : streams_) {
+    stream->prepare_standby({step.model_path, step.runtime, step.threads, "standby:" + step.rung.id});
+  }
 }
 
 void AdaptiveController::tick() {
@@ -124,7 +153,11 @@ void AdaptiveController::tick() {
   const Observation obs = gather(now_s);
   if (pending_) return;  // a switch is under way: the policy waits for it
   const Decision decision = decide(rungs_, obs, params_, state_);
-  if (!decision.switches()) return;
+  if (!decision.switches()) {
+    // A standby load costs CPU: asked for once the running rung has settled, never beside a switch.
+    keep_standby(now_s);
+    return;
+  }
   const LadderStep& step = ladder_[decision.target];
   Pending pending;
   pending.target = decision.target;

@@ -85,6 +85,11 @@ void raise_slowdown_from_newest_half(PolicyState& state, const Observation& obs,
   std::vector<double> newest(obs.e2e_ms.end() - static_cast<std::ptrdiff_t>((w.answered + 1) / 2), obs.e2e_ms.end());
   std::sort(newest.begin(), newest.end());
   state.slowdown = std::max(state.slowdown, percentile_sorted(newest, 0.50) / running.p50_ms);
+  state.peak_slowdown = std::max(state.peak_slowdown, state.slowdown);
+}
+
+bool is_warm(const Observation& obs, size_t rung) {
+  return std::find(obs.warm.begin(), obs.warm.end(), rung) != obs.warm.end();
 }
 
 // Fast attack, slow release: see PolicyState::slowdown.
@@ -96,6 +101,7 @@ void update_slowdown(PolicyState& state, double sample, double now_s, const Poli
     state.slowdown = sample + (state.slowdown - sample) * std::exp(-dt / params.release_s);
   }
   state.slowdown_at_s = now_s;
+  state.peak_slowdown = std::max(state.peak_slowdown, state.slowdown);
 }
 
 void back_off(PolicyState& state, const PolicyParams& params) {
@@ -172,6 +178,9 @@ void validate_policy_params(const PolicyParams& p) {
   if (!(p.release_s > 0)) bad("release_s", p.release_s, "must be > 0");
   if (p.min_window < 1) bad("min_window", 0, "must be >= 1");
   if (p.sustained_late < 1) bad("sustained_late", 0, "must be >= 1");
+  if (p.sustained_late_contended < 1) bad("sustained_late_contended", 0, "must be >= 1");
+  if (!(p.contended_load >= 0)) bad("contended_load", p.contended_load, "must be >= 0");
+  if (!(p.standby_slowdown >= 1)) bad("standby_slowdown", p.standby_slowdown, "must be >= 1");
   if (!(p.jump_max_slowdown >= 1)) bad("jump_max_slowdown", p.jump_max_slowdown, "must be >= 1");
   if (!(p.drop_tolerance >= 0 && p.drop_tolerance < 1)) bad("drop_tolerance", p.drop_tolerance, "must be in [0, 1)");
   if (!(p.retry_failed_s >= 0)) bad("retry_failed_s", p.retry_failed_s, "must be >= 0");
@@ -219,7 +228,10 @@ Decision decide(const std::vector<Rung>& ladder, const Observation& obs, const P
 
   // 3. Judge only a full window of this rung, or a short one that is late throughout its newest frames.
   const Window w = summarize_window(obs, params.slo_ms);
-  const bool sustained = newest_late_run(obs, params.slo_ms) >= params.sustained_late;
+  const size_t late_run = newest_late_run(obs, params.slo_ms);
+  const bool contended = obs.other_load && *obs.other_load >= params.contended_load;
+  const bool sustained =
+      late_run >= params.sustained_late || (contended && late_run >= params.sustained_late_contended);
   if (w.offered < params.min_window && !sustained) {
     return stay(cur, "window " + std::to_string(w.offered) + "<" + std::to_string(params.min_window));
   }
@@ -314,9 +326,21 @@ Decision decide(const std::vector<Rung>& ladder, const Observation& obs, const P
         break;
       }
     }
-    const std::string fit = target ? "(pred " + fixed(predicted(*target), 0) + "<=" + fixed(budget, 0) + ")"
-                                   : "(none fits " + fixed(budget, 0) + ", lightest)";
+    std::string fit = target ? "(pred " + fixed(predicted(*target), 0) + "<=" + fixed(budget, 0) + ")"
+                             : "(none fits " + fixed(budget, 0) + ", lightest)";
     if (!target) target = lightest;
+    // A rung that must be loaded first keeps the stream late for the whole load (seconds under this very
+    // load: measured 3.4 s for an OpenVINO compile); a warm lighter rung that fits answers in time from
+    // the next frame, and the step up to the more accurate rung comes once calm.
+    if (!is_warm(obs, *target)) {
+      for (size_t r = *first; r < ladder.size(); ++r) {
+        if (r != *target && is_warm(obs, r) && usable(state, r, now, params) && predicted(r) <= budget) {
+          target = r;
+          fit = "(warm, pred " + fixed(predicted(r), 0) + "<=" + fixed(budget, 0) + ")";
+          break;
+        }
+      }
+    }
     if (state.up_entered_s) {  // the last step up did not hold: wait longer before the next
       back_off(state, params);
       state.up_entered_s.reset();
@@ -355,6 +379,19 @@ Decision decide(const std::vector<Rung>& ladder, const Observation& obs, const P
   return request(state, Decision::Action::kUp, cur, target,
                  "adapt:up " + figures + "<=" + fixed(budget, 0) + context() + " -> " + ladder[target].id + " (pred " +
                      fixed(predicted(target), 0) + "<=" + fixed(budget, 0) + ")");
+}
+
+std::optional<size_t> standby_rung(const std::vector<Rung>& ladder, size_t running, double now_s,
+                                   const PolicyParams& params, const PolicyState& state) {
+  const double slowdown = std::max(params.standby_slowdown, state.peak_slowdown);
+  const double budget = params.headroom * params.slo_ms;
+  std::optional<size_t> lightest;
+  for (size_t r = running + 1; r < ladder.size(); ++r) {
+    if (!usable(state, r, now_s, params)) continue;
+    if (ladder[r].p95_ms * slowdown <= budget) return r;
+    lightest = r;
+  }
+  return lightest;
 }
 
 }  // namespace smartcamrt

@@ -114,6 +114,13 @@ void Stream::request_switch(const SwitchRequest& request) {
   requested_ = request;
 }
 
+void Stream::prepare_standby(const SwitchRequest& request) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  requested_standby_ = request;
+}
+
+bool Stream::holds_warm(const SwitchRequest& request) const { return switcher_->holds_warm(request); }
+
 std::string Stream::current_model() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return current_;
@@ -157,8 +164,14 @@ void Stream::between_items() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (requested_) pending_switch_ = std::exchange(requested_, std::nullopt);
+    if (requested_standby_) pending_standby_ = std::exchange(requested_standby_, std::nullopt);
   }
   if (pending_switch_ && switcher_->request(*pending_switch_)) pending_switch_.reset();
+  if (pending_standby_ && switcher_->prepare_standby(*pending_standby_)) pending_standby_.reset();
+  if (const std::string failed = switcher_->standby_failure(); !failed.empty()) {
+    add_event("standby-failed:" + failed);
+    std::fprintf(stderr, "stream %d: standby not loaded: %s\n", id_, failed.c_str());
+  }
   std::string failure;
   SwitchRequest served;
   if (std::unique_ptr<Task> next = switcher_->take_ready(&failure, &served)) {

@@ -4,7 +4,8 @@
 // are shared through StreamShared.
 //
 // Thread contract: the constructor and run() belong to one thread (the stream's); request_switch(),
-// observe() and current() may be called from any thread (the run's controller).
+// prepare_standby(), holds_warm(), observe_since() and current_model() may be called from any thread
+// (the run's controller).
 #include <atomic>
 #include <cstdint>
 #include <deque>
@@ -64,6 +65,8 @@ class Stream : public AdaptableStream {
   void request_stop() { stop_.store(true); }
   // The latest request wins if several arrive before the stream takes one.
   void request_switch(const SwitchRequest& request) override;
+  void prepare_standby(const SwitchRequest& request) override;
+  bool holds_warm(const SwitchRequest& request) const override;
   StreamObservation observe_since(double since_s) const override;
   std::string current_model() const;  // "runtime/name"
 
@@ -94,6 +97,7 @@ class Stream : public AdaptableStream {
   int switches_ = 0;
   std::string pending_event_;
   std::optional<SwitchRequest> pending_switch_;
+  std::optional<SwitchRequest> pending_standby_;
   Clock::time_point end_;
   Clock::time_point next_checkpoint_{};  // the first processed item writes one at once
   std::atomic<bool> checkpoint_warned_{false};
@@ -102,6 +106,7 @@ class Stream : public AdaptableStream {
 
   mutable std::mutex mutex_;  // guards what the controller reads and writes
   std::optional<SwitchRequest> requested_;
+  std::optional<SwitchRequest> requested_standby_;
   struct WindowEntry {
     double t_s;
     double e2e_ms;  // < 0 for a dropped item

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <mutex>
 #include <thread>
@@ -35,6 +36,14 @@ class ScriptedStream : public AdaptableStream {
     std::lock_guard<std::mutex> lock(mutex_);
     requests.push_back(request);
   }
+  void prepare_standby(const SwitchRequest& request) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    standby_requests.push_back(request);
+  }
+  bool holds_warm(const SwitchRequest& request) const override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return std::find(warm_models.begin(), warm_models.end(), request.model_path) != warm_models.end();
+  }
   // The stream swapped in what was asked: its window starts afresh.
   void complete_switch(std::vector<double> new_e2e) {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -47,6 +56,8 @@ class ScriptedStream : public AdaptableStream {
   bool failed = false;
   uint64_t generation = 0;
   std::vector<SwitchRequest> requests;
+  std::vector<SwitchRequest> standby_requests;
+  std::vector<std::string> warm_models;  // what holds_warm() says yes to
 
  private:
   mutable std::mutex mutex_;
@@ -104,6 +115,50 @@ TEST(AdaptiveController, OverloadStepsEveryStreamDownAndTheSwitchTakesEffect) {
   ASSERT_EQ(controller.decisions().size(), 1u);
   EXPECT_EQ(controller.decisions()[0].action, "down");
   EXPECT_EQ(controller.decisions()[0].to, 1u);
+}
+
+std::vector<LadderStep> three_rungs() {
+  return {step("heavy", 30, 40, 0.9), step("middle", 15, 18, 0.8), step("light", 6, 8, 0.7)};
+}
+
+TEST(AdaptiveController, KeepsTheRungAStepDownWouldTakeWarmAndStepsDownToItOnceWarm) {
+  PolicyParams params = params_for_test();
+  params.standby_slowdown = 2.5;  // budget 40: middle predicts 45 at x2.5, light 20
+  AdaptiveController controller(three_rungs(), params, "/models/heavy.onnx", "ort", 2);
+  ScriptedStream stream;
+  stream.e2e_ms = std::vector<double>(30, 30.0);  // calm
+  controller.begin({&stream}, Clock::now(), nullptr);
+  controller.tick();
+  ASSERT_EQ(stream.standby_requests.size(), 1u);
+  EXPECT_EQ(stream.standby_requests[0].model_path, "/models/light.onnx");
+  EXPECT_EQ(stream.standby_requests[0].threads, 2);
+  controller.tick();
+  EXPECT_EQ(stream.standby_requests.size(), 1u) << "asked once, not at every tick";
+
+  // Overload at x2 (median 60): middle predicts 36 <= 40 and would be chosen, but it must be loaded;
+  // light is warm and fits, so the step down takes light.
+  stream.warm_models = {"/models/light.onnx"};
+  stream.e2e_ms = std::vector<double>(30, 60.0);
+  controller.tick();
+  ASSERT_EQ(stream.requests.size(), 1u);
+  EXPECT_EQ(stream.requests[0].model_path, "/models/light.onnx") << stream.requests[0].reason;
+  EXPECT_NE(stream.requests[0].reason.find("warm"), std::string::npos) << stream.requests[0].reason;
+  stream.complete_switch(std::vector<double>(30, 8.0));
+  controller.tick();
+  EXPECT_EQ(controller.rung(), 2u);
+  EXPECT_EQ(stream.standby_requests.size(), 1u) << "nothing lighter than the lightest to hold";
+}
+
+TEST(AdaptiveController, WithoutAWarmStandbyTheStepDownGoesToTheMostAccurateRungThatFits) {
+  PolicyParams params = params_for_test();
+  params.standby_slowdown = 2.5;
+  AdaptiveController controller(three_rungs(), params, "/models/heavy.onnx", "ort", 2);
+  ScriptedStream stream;
+  stream.e2e_ms = std::vector<double>(30, 60.0);
+  controller.begin({&stream}, Clock::now(), nullptr);
+  controller.tick();
+  ASSERT_EQ(stream.requests.size(), 1u);
+  EXPECT_EQ(stream.requests[0].model_path, "/models/middle.onnx") << stream.requests[0].reason;
 }
 
 TEST(AdaptiveController, AFailingSessionFallsBackAtOnce) {

@@ -100,6 +100,83 @@ TEST(ModelSwitcher, ARequestForTheTaskReplacedLastGetsItBackWarmAtOnce) {
   EXPECT_EQ(fresh->info().name, "b.onnx");
 }
 
+bool wait_warm(const ModelSwitcher& switcher, const SwitchRequest& request) {
+  for (int i = 0; i < 500 && !switcher.holds_warm(request); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return switcher.holds_warm(request);
+}
+
+// A step down under load must not wait for a load under that load: the standby is that rung, warm.
+TEST(ModelSwitcher, AStandbyIsLoadedBesideTheRunningTaskAndARequestForItTakesEffectAtOnce) {
+  const std::string dir = testing::make_temp_dir("switcher-standby");
+  const std::string a = testing::save_constant_yolo_model(dir + "/a.onnx", 32, std::vector<float>(8, 0.f), 8);
+  const std::string b = testing::save_constant_yolo_model(dir + "/b.onnx", 64, std::vector<float>(7, 0.f), 7);
+  TaskConfig base;
+  base.model_path = a;
+  base.runtime = "ort";
+  base.session.threads = 1;
+  SourceInfo source;
+  source.width = 64;
+  source.height = 48;
+  ModelSwitcher switcher(base, source);
+  const SwitchRequest to_b{b, "ort", 1, "down"};
+  EXPECT_FALSE(switcher.holds_warm(to_b));
+  ASSERT_TRUE(switcher.prepare_standby(to_b));
+  EXPECT_TRUE(switcher.prepare_standby(to_b)) << "the same standby again: nothing new starts";
+  ASSERT_TRUE(wait_warm(switcher, to_b));
+  EXPECT_FALSE(switcher.busy()) << "a standby is not a switch";
+  std::string failure;
+  EXPECT_EQ(switcher.take_ready(&failure), nullptr) << "nothing is swapped in until asked";
+  EXPECT_FALSE(switcher.holds_warm({b, "ort", 2, ""})) << "another thread count is another configuration";
+
+  ASSERT_TRUE(switcher.request(to_b));
+  SwitchRequest served;
+  std::unique_ptr<Task> next = switcher.take_ready(&failure, &served);  // no wait
+  ASSERT_NE(next, nullptr) << failure;
+  EXPECT_EQ(next->info().name, "b.onnx");
+  EXPECT_EQ(served.reason, "down");
+  EXPECT_FALSE(switcher.holds_warm(to_b)) << "the standby was used up";
+  switcher.retire(create_task(base));
+  EXPECT_TRUE(switcher.holds_warm({a, "ort", 1, ""})) << "the task replaced is held for a revert";
+  EXPECT_TRUE(switcher.prepare_standby({a, "ort", 1, ""})) << "warm already: nothing to load";
+}
+
+TEST(ModelSwitcher, ARequestForAStandbyStillLoadingIsServedWhenItsLoadEnds) {
+  const std::string dir = testing::make_temp_dir("switcher-standby-loading");
+  const std::string a = testing::save_constant_yolo_model(dir + "/a.onnx", 32, std::vector<float>(8, 0.f), 8);
+  const std::string b = testing::save_constant_yolo_model(dir + "/b.onnx", 64, std::vector<float>(7, 0.f), 7);
+  TaskConfig base;
+  base.model_path = a;
+  base.session.threads = 1;
+  ModelSwitcher switcher(base, SourceInfo{});
+  ASSERT_TRUE(switcher.prepare_standby({b, "ort", 1, ""}));
+  ASSERT_TRUE(switcher.request({b, "ort", 1, "now"}));  // the same configuration, at once after
+  std::string failure;
+  std::unique_ptr<Task> next = wait_ready(switcher, &failure);
+  ASSERT_NE(next, nullptr) << failure;
+  EXPECT_EQ(next->info().name, "b.onnx");
+  EXPECT_FALSE(switcher.busy());
+}
+
+TEST(ModelSwitcher, AStandbyThatFailsToLoadIsReportedOnceAndNotHeld) {
+  const std::string dir = testing::make_temp_dir("switcher-standby-bad");
+  TaskConfig base;
+  base.model_path = testing::save_constant_yolo_model(dir + "/a.onnx", 32, std::vector<float>(8, 0.f), 8);
+  ModelSwitcher switcher(base, SourceInfo{});
+  const SwitchRequest missing{dir + "/missing.onnx", "ort", 1, ""};
+  ASSERT_TRUE(switcher.prepare_standby(missing));
+  std::string failure;
+  for (int i = 0; i < 500 && failure.empty(); ++i) {
+    failure = switcher.standby_failure();
+    if (failure.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(failure, "model '" + dir + "/missing.onnx': no such file");
+  EXPECT_EQ(switcher.standby_failure(), "") << "reported once";
+  EXPECT_FALSE(switcher.holds_warm(missing));
+  EXPECT_FALSE(switcher.busy());
+}
+
 TEST(ModelSwitcher, AFailedPreparationIsReportedOnceAndLeavesNothing) {
   const std::string dir = testing::make_temp_dir("switcher-bad");
   TaskConfig base;

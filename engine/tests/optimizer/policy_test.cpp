@@ -434,6 +434,69 @@ TEST(Policy, TenLateFramesInARowAreJudgedOnAShortWindow) {
       << "ten frames at 10 fps after 416 started breaking: " << trace(sim);
 }
 
+TEST(Policy, LatenessCorroboratedByOtherProcessesLoadIsJudgedAfterFewerFrames) {
+  const std::vector<Rung> ladder = four_rungs();
+  PolicyParams params;
+  Observation obs = window_of(1, 0, std::vector<double>(4, 150.0));
+  PolicyState idle;
+  EXPECT_EQ(decide(ladder, obs, params, idle).reason, "stay:window 4<20") << "no load measured: wait for 10";
+  obs.other_load = 0.2;
+  PolicyState light;
+  EXPECT_EQ(decide(ladder, obs, params, light).reason, "stay:window 4<20") << "other work below contended_load";
+  obs.other_load = 1.2;
+  PolicyState contended;
+  const Decision d = decide(ladder, obs, params, contended);
+  EXPECT_EQ(d.action, Action::kDown) << d.reason;
+  obs.e2e_ms = {150, 150, 150, 60};  // the newest answer is in time: not a run of late answers
+  PolicyState recovered;
+  EXPECT_EQ(decide(ladder, obs, params, recovered).reason, "stay:window 4<20");
+}
+
+TEST(Policy, AStepDownPrefersAWarmRungThatFitsToOneThatMustBeLoaded) {
+  const std::vector<Rung> ladder = four_rungs();
+  PolicyParams params;
+  // 640 at x4: 512 predicts 100 (no headroom), 416 68 (fits, cold), 320 45 (fits, warm).
+  Observation obs = window_of(1, 0, std::vector<double>(20, 136.0));
+  obs.warm = {3};
+  PolicyState state;
+  Decision d = decide(ladder, obs, params, state);
+  EXPECT_EQ(d.action, Action::kDown);
+  EXPECT_EQ(d.target, 3u) << d.reason;
+  EXPECT_NE(d.reason.find("(warm, pred 45<=80)"), std::string::npos) << d.reason;
+
+  obs.warm = {2, 3};  // the most accurate rung that fits is warm itself
+  PolicyState both;
+  EXPECT_EQ(decide(ladder, obs, params, both).target, 2u);
+
+  obs.warm = {1};  // warm but predicted not to fit: the cold rung that fits
+  PolicyState heavy_warm;
+  d = decide(ladder, obs, params, heavy_warm);
+  EXPECT_EQ(d.target, 2u) << d.reason;
+  EXPECT_EQ(d.reason.find("warm"), std::string::npos) << d.reason;
+}
+
+TEST(Policy, TheStandbyIsWhereAStepDownWouldGoAtTheStandbyOrPeakSlowdown) {
+  const std::vector<Rung> ladder = four_rungs();  // p95 38.6, 25.0, 17.0, 11.4; budget 80
+  PolicyParams params;
+  PolicyState state;
+  params.standby_slowdown = 4;
+  EXPECT_EQ(standby_rung(ladder, 0, 0, params, state), std::optional<size_t>(2)) << "416: 68 <= 80 at x4";
+  params.standby_slowdown = 3;
+  EXPECT_EQ(standby_rung(ladder, 0, 0, params, state), std::optional<size_t>(1)) << "512: 75 <= 80 at x3";
+  state.peak_slowdown = 6;  // the device has been seen slower than that
+  EXPECT_EQ(standby_rung(ladder, 0, 0, params, state), std::optional<size_t>(3));
+  state.peak_slowdown = 20;  // nothing fits: the lightest
+  EXPECT_EQ(standby_rung(ladder, 1, 0, params, state), std::optional<size_t>(3));
+  EXPECT_EQ(standby_rung(ladder, 3, 0, params, state), std::nullopt) << "nothing below the lightest";
+  state.failed_at_s[3] = 0;  // failed recently: not kept warm
+  EXPECT_EQ(standby_rung(ladder, 1, 1, params, state), std::optional<size_t>(2));
+
+  Sim sim;  // the peak follows what the stream measures
+  sim.slowdown = [](double t, size_t) { return t >= 10 ? 4.0 : 1.0; };
+  sim.run_until(20);
+  EXPECT_NEAR(sim.state.peak_slowdown, 4.0, 0.5);
+}
+
 TEST(Policy, ALadderOfOneRungNeverMoves) {
   Sim sim;
   sim.ladder = {rung("only", 34, 0.28)};
@@ -496,6 +559,9 @@ TEST(Policy, ParamsAreValidated) {
   EXPECT_THROW(validate_policy_params(p), Error);
   p = PolicyParams{};
   p.sustained_late = 0;
+  EXPECT_THROW(validate_policy_params(p), Error);
+  p = PolicyParams{};
+  p.standby_slowdown = 0.5;
   EXPECT_THROW(validate_policy_params(p), Error);
 }
 

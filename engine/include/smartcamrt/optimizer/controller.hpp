@@ -2,12 +2,14 @@
 // The controller: acts on the policy (policy.hpp) for a run. Every tick it gathers what the streams
 // experienced since the last switch took effect, adds the system load, asks decide() and, when the
 // decision switches, asks every stream to load and warm the chosen configuration in the background
-// and swap it in between two items. All streams share one budget: one policy state, one rung, the
-// windows of every stream judged together.
+// and swap it in between two items. Between switches it keeps a standby loaded in every stream: the
+// rung a step down would take, so that the step down is not a load made under the load it answers. All streams share
+// one budget: one policy state, one rung, the windows of every stream judged together.
 //
 // Thread contract: begin(), tick() and the accessors belong to one thread (the run's steering
 // thread); the streams' own methods are thread-safe.
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +45,11 @@ class AdaptableStream {
   virtual ~AdaptableStream() = default;
   virtual StreamObservation observe_since(double since_s) const = 0;  // run-clock seconds
   virtual void request_switch(const SwitchRequest& request) = 0;
+  // Keep this configuration loaded and warm beside the running one (the latest request wins), so a
+  // switch to it takes effect at the next item.
+  virtual void prepare_standby(const SwitchRequest& request) = 0;
+  // Whether a switch to this configuration would take effect at the next item (it is held warm).
+  virtual bool holds_warm(const SwitchRequest& request) const = 0;
 };
 
 // A rung of the ladder and how to run it.
@@ -84,6 +91,9 @@ class AdaptiveController {
 
  private:
   Observation gather(double now_s);
+  // Asks every stream to hold the rung a step down would take (standby_rung()) when it changed.
+  void keep_standby(double now_s);
+  bool warm_everywhere(size_t rung) const;
 
   std::vector<LadderStep> ladder_;
   std::vector<Rung> rungs_;
@@ -101,6 +111,8 @@ class AdaptiveController {
   };
   std::optional<Pending> pending_;
   bool switch_failed_ = false;
+  std::optional<size_t> standby_;        // the rung the streams were last asked to hold warm
+  std::optional<size_t> previous_rung_;  // the rung replaced last: the streams keep it warm
   std::vector<DecisionRecord> decisions_;
 };
 

@@ -3,13 +3,19 @@
 // Task on a background thread and warming it up (first inferences are slow in every runtime);
 // the pipeline thread takes it between two frames, so no frame waits for the load.
 //
-// Thread-safety: request() and last_error() may be called from any thread; take_ready() and
-// retire() by the pipeline thread only.
+// Besides the running task it can hold two more, loaded and warm: the task replaced last (a revert
+// takes it back at once) and a standby the controller asks for (the rung a step down would take, so
+// that a step down under load does not wait seconds for a load under that very load).
+//
+// Thread-safety: request(), prepare_standby(), holds_warm() and busy() may be called from any thread;
+// take_ready() and retire() by the pipeline thread only.
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "smartcamrt/tasks/task.hpp"
 
@@ -47,12 +53,26 @@ class ModelSwitcher {
   void set_current(const std::string& model_path, const std::string& runtime, int threads);
   bool busy() const { return busy_.load(); }
 
+  // Loads and warms `request`'s configuration in the background and keeps it until a request for it
+  // (served at once, or as soon as the load ends) or until another standby replaces it. Nothing
+  // happens when that standby is already held or loading; false (ask again later) while another
+  // standby is still loading. A standby that fails to load is dropped, reported through `failure` of
+  // the next standby_failure() call, and not kept.
+  bool prepare_standby(const SwitchRequest& request);
+  // Whether `request`'s configuration is loaded and warm beside the running task (the standby or the
+  // task replaced last): a request for it takes effect at the next item.
+  bool holds_warm(const SwitchRequest& request) const;
+  std::string standby_failure();
+
  private:
   void join_worker();
+  TaskConfig resolve(const SwitchRequest& request) const;  // request applied to base_ (mutex_ held)
+  std::unique_ptr<Task> prepare(const TaskConfig& config, std::string* failure) const;
+  void adopt(const TaskConfig& config, const std::string& runtime);  // base_ follows a task taken (mutex_ held)
 
   TaskConfig base_;
   SourceInfo source_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::unique_ptr<Task> ready_;
   SwitchRequest serving_;
   std::string failure_;
@@ -61,6 +81,14 @@ class ModelSwitcher {
   std::unique_ptr<Task> retired_;
   TaskConfig previous_;        // what base_ was before the last prepared task took over
   TaskConfig retired_config_;  // retired_'s configuration
+
+  std::thread standby_worker_;
+  std::unique_ptr<Task> standby_;
+  std::optional<TaskConfig> standby_config_;  // what the standby is (or is being) loaded for
+  bool standby_loading_ = false;
+  bool standby_claimed_ = false;  // a request came for the standby while it loaded: it becomes ready_
+  std::string standby_failure_;
+  std::vector<std::unique_ptr<Task>> graveyard_;  // tasks let go on the pipeline thread: the next worker frees them
 };
 
 }  // namespace smartcamrt

@@ -48,12 +48,20 @@ struct Observation {
   // Context, named in reasons only (see the top of this file).
   double system_load = 0;  // busy CPUs, all processes (0..cores), from /proc
   int cores = 1;
+  // Busy CPUs of every other process (system_load less this process's own). Not a trigger on its own:
+  // it corroborates lateness, so that fewer late answers in a row are taken as a lasting load (see
+  // sustained_late_contended). Absent where the process's own CPU time is not sampled.
+  std::optional<double> other_load;
   std::optional<double> gpu_util_pct;
   // Failures. `current_failed`: the running rung's session failed mid-stream (it throws, its file
   // went away, its accelerator disappeared). `switch_failed`: the switch decided last could not be
   // made (its session did not load) and `rung` kept running.
   bool current_failed = false;
   bool switch_failed = false;
+  // Rungs whose task is loaded and warmed up beside the running one (the task replaced last, the
+  // standby the controller keeps for a step down): a switch to one of them takes effect at the next
+  // frame, a switch to any other waits for a load (seconds on a busy CPU, every frame meanwhile late).
+  std::vector<size_t> warm;
 };
 
 struct PolicyParams {
@@ -73,6 +81,16 @@ struct PolicyParams {
   // A step up may skip rungs only while the slowdown is at most this (the device nearly idle): under
   // contention the slowdown of a light rung underestimates a heavier, more threaded one.
   double jump_max_slowdown = 1.5;
+  // Late answers in a row that suffice while other processes keep at least contended_load CPUs busy:
+  // the lateness has a cause that lasts, so the stream need not wait for sustained_late of them
+  // (measured: three CPU-bound processes starting made 640 late from the first frame; the 10 frames
+  // the rule waited for were 1.5 s of misses).
+  size_t sustained_late_contended = 4;
+  double contended_load = 0.5;
+  // The slowdown the standby rung is chosen for (standby_rung()), or the highest measured in the run if
+  // higher: measured on the 2-core VM of the stress test, three CPU-bound processes slowed a two-thread
+  // session 4.9x.
+  double standby_slowdown = 5.0;
   double drop_tolerance = 0.01;  // dropped / offered above this breaks the promise as much as latency does
   double retry_failed_s = 30;    // a rung that failed is not chosen again before this
 };
@@ -121,6 +139,7 @@ struct PolicyState {
   // under the same load (the probe's prediction was wrong) the back-off lasts until a step up holds.
   double backoff_reference = 0;
   std::map<size_t, double> failed_at_s;  // rung -> when it last failed
+  double peak_slowdown = 1.0;            // the highest slowdown measured so far: what the device has seen
   int64_t switches = 0;                  // switches that took effect
 
   // The hold before the next step up, back-off included.
@@ -133,5 +152,12 @@ struct PolicyState {
 // observation naming a rung outside the ladder. `ladder` and `params` are assumed validated.
 Decision decide(const std::vector<Rung>& ladder, const Observation& obs, const PolicyParams& params,
                 PolicyState& state);
+
+// The rung worth keeping loaded beside `running` (the standby): where a step down would go if the
+// slowdown rose to params.standby_slowdown, or to the highest measured so far if higher — the most
+// accurate working lighter rung predicted to fit then, else the lightest working one. None on the
+// lightest rung. Pure, like decide().
+std::optional<size_t> standby_rung(const std::vector<Rung>& ladder, size_t running, double now_s,
+                                   const PolicyParams& params, const PolicyState& state);
 
 }  // namespace smartcamrt
