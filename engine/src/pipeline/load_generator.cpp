@@ -1,10 +1,24 @@
 #include "smartcamrt/pipeline/load_generator.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <new>
 #include <optional>
+#include <sstream>
+#include <thread>
+
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "smartcamrt/core/error.hpp"
 
@@ -124,64 +138,148 @@ double worker_duty(double busy_cores, size_t worker) {
   return std::clamp(busy_cores - static_cast<double>(worker), 0.0, 1.0);
 }
 
+struct LoadGenerator::Shared {
+  std::atomic<int64_t> start_ns{0};
+  std::atomic<int> stopping{0};
+  std::atomic<uint64_t> sink{0};  // where the burnt arithmetic ends up, so no compiler can drop it
+};
+
+namespace {
+
+static_assert(std::atomic<int64_t>::is_always_lock_free && std::atomic<int>::is_always_lock_free,
+              "the workers share these atomics across processes: they must be lock-free");
+
+void sleep_until(std::chrono::steady_clock::time_point until) {
+  const auto left = until - std::chrono::steady_clock::now();
+  if (left <= std::chrono::steady_clock::duration::zero()) return;
+  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
+  timespec ts{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+  }
+}
+
+// A worker process's whole life. It runs in a child forked from a process with other threads, so it
+// only does what is safe there: no allocation, no locks, clock reads, arithmetic, nanosleep, _exit.
+[[noreturn]] void worker_main(const LoadSchedule& schedule, size_t index, std::chrono::milliseconds slice,
+                              std::atomic<int64_t>& start_ns, std::atomic<int>& stopping, std::atomic<uint64_t>& sink) {
+  using std::chrono::steady_clock;
+  uint64_t x = 0x9E3779B97F4A7C15ULL ^ index;
+  while (!stopping.load(std::memory_order_relaxed)) {
+    const double t_s = static_cast<double>(now_ns() - start_ns.load(std::memory_order_relaxed)) / 1e9;
+    const double duty = worker_duty(schedule.busy_at(t_s), index);
+    const steady_clock::time_point slice_start = steady_clock::now();
+    const auto busy = std::chrono::duration_cast<steady_clock::duration>(slice * duty);
+    while (steady_clock::now() - slice_start < busy && !stopping.load(std::memory_order_relaxed)) {
+      // Integer arithmetic whose result is kept (sink), in rounds of a few microseconds between clock reads.
+      for (int i = 0; i < 2048; ++i) x = (x ^ (x >> 29)) * 6364136223846793005ULL + 1442695040888963407ULL;
+    }
+    if (duty < 1) sleep_until(slice_start + slice);
+  }
+  sink.fetch_add(x, std::memory_order_relaxed);
+  _exit(0);
+}
+
+}  // namespace
+
 LoadGenerator::LoadGenerator(LoadSchedule schedule, std::chrono::milliseconds slice)
     : schedule_(std::move(schedule)), slice_(slice) {
   if (slice_.count() <= 0) throw Error("load generator: slice " + std::to_string(slice_.count()) + " ms must be > 0");
 }
 
-LoadGenerator::~LoadGenerator() { stop(); }
+LoadGenerator::~LoadGenerator() {
+  stop();
+  if (shared_) munmap(shared_, sizeof(Shared));
+}
 
 void LoadGenerator::start() {
   if (running()) throw Error("load generator: already running");
-  stopping_.store(false);
-  start_ns_.store(now_ns(), std::memory_order_release);
+  if (!shared_) {
+    void* memory = mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (memory == MAP_FAILED) throw Error(std::string("load generator: no shared memory: ") + std::strerror(errno));
+    shared_ = new (memory) Shared();
+  }
+  shared_->stopping.store(0);
+  const int64_t start = now_ns();
+  shared_->start_ns.store(start);
+  start_ns_.store(start, std::memory_order_release);
   running_.store(true, std::memory_order_release);
   const auto workers = static_cast<size_t>(std::ceil(schedule_.peak()));
-  try {
-    for (size_t i = 0; i < workers; ++i) workers_.emplace_back(&LoadGenerator::work, this, i);
-  } catch (...) {
-    stop();
-    throw;
+  const pid_t parent = getpid();
+  for (size_t i = 0; i < workers; ++i) {
+    const pid_t pid = fork();
+    if (pid < 0) {
+      const std::string why = std::strerror(errno);
+      stop();
+      throw Error("load generator: cannot start worker " + std::to_string(i) + ": " + why);
+    }
+    if (pid == 0) {
+      // The worker dies with the engine however it ends; Ctrl-C (sent to the whole process group)
+      // ends it at once instead of running the engine's handler.
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (getppid() != parent) _exit(0);
+      signal(SIGINT, SIG_DFL);
+      signal(SIGTERM, SIG_DFL);
+      worker_main(schedule_, i, slice_, shared_->start_ns, shared_->stopping, shared_->sink);
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    pids_.push_back(pid);
   }
 }
 
 void LoadGenerator::stop() {
+  std::vector<int> pids;
   {
-    // Under the lock: a worker between its check and its wait cannot miss the wake-up.
     std::lock_guard<std::mutex> lock(mutex_);
-    stopping_.store(true);
+    pids.swap(pids_);
   }
-  wake_.notify_all();
-  for (std::thread& worker : workers_) worker.join();
-  workers_.clear();
+  if (shared_) shared_->stopping.store(1);
+  // Workers see the flag within a slice; one that does not within a second is killed.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  for (const int pid : pids) {
+    int status = 0;
+    while (waitpid(pid, &status, WNOHANG) == 0) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
   running_.store(false, std::memory_order_release);
 }
 
-double LoadGenerator::elapsed_s() const {
-  return static_cast<double>(now_ns() - start_ns_.load(std::memory_order_acquire)) / 1e9;
+double LoadGenerator::current_busy() const {
+  if (!running()) return 0.0;
+  return schedule_.busy_at(static_cast<double>(now_ns() - start_ns_.load(std::memory_order_acquire)) / 1e9);
 }
 
-double LoadGenerator::current_busy() const { return running() ? schedule_.busy_at(elapsed_s()) : 0.0; }
-
-bool LoadGenerator::pause_until(std::chrono::steady_clock::time_point until) {
-  std::unique_lock<std::mutex> lock(mutex_);
-  return !wake_.wait_until(lock, until, [this] { return stopping_.load(); });
+std::vector<int> LoadGenerator::worker_pids() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return pids_;
 }
 
-void LoadGenerator::work(size_t index) {
-  using std::chrono::steady_clock;
-  uint64_t x = 0x9E3779B97F4A7C15ULL ^ index;
-  while (!stopping_.load(std::memory_order_relaxed)) {
-    const double duty = worker_duty(schedule_.busy_at(elapsed_s()), index);
-    const steady_clock::time_point slice_start = steady_clock::now();
-    const auto busy = std::chrono::duration_cast<steady_clock::duration>(slice_ * duty);
-    while (steady_clock::now() - slice_start < busy && !stopping_.load(std::memory_order_relaxed)) {
-      // Integer arithmetic whose result is kept (sink_), in rounds of a few microseconds between clock reads.
-      for (int i = 0; i < 2048; ++i) x = (x ^ (x >> 29)) * 6364136223846793005ULL + 1442695040888963407ULL;
+double LoadGenerator::workers_cpu_s() const {
+  const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+  double total = 0;
+  for (const int pid : worker_pids()) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string text;
+    std::getline(in, text);
+    // Fields after the command name (which may hold spaces) end with ')': utime and stime are the
+    // 14th and 15th fields, the 12th and 13th after it.
+    const size_t close = text.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream fields(text.substr(close + 2));
+    std::string field;
+    double utime = 0, stime = 0;
+    for (int i = 1; i <= 13 && fields >> field; ++i) {
+      if (i == 12) utime = std::atof(field.c_str());
+      if (i == 13) stime = std::atof(field.c_str());
     }
-    sink_.fetch_add(x, std::memory_order_relaxed);
-    if (duty < 1 && !pause_until(slice_start + slice_)) break;
+    total += (utime + stime) / ticks;
   }
+  return total;
 }
 
 }  // namespace smartcamrt

@@ -1,10 +1,13 @@
 #include "smartcamrt/pipeline/load_generator.hpp"
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <thread>
+#include <vector>
 
 #include "smartcamrt/core/error.hpp"
 
@@ -19,24 +22,26 @@ double process_cpu_s() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
-// CPU seconds the process uses while this thread sleeps for `wall`.
-double cpu_during(milliseconds wall) {
-  const double before = process_cpu_s();
+// CPU seconds the generator's workers use while this thread sleeps for `wall`.
+double cpu_during(const LoadGenerator& generator, milliseconds wall) {
+  const double before = generator.workers_cpu_s();
   std::this_thread::sleep_for(wall);
-  return process_cpu_s() - before;
+  return generator.workers_cpu_s() - before;
 }
 
-// Waits until the process has used `cpu_s` CPU seconds more, or `limit` has passed; returns the CPU
+// Waits until the workers have used `cpu_s` CPU seconds more, or `limit` has passed; returns the CPU
 // used. Waiting for an amount of work rather than timing a fixed span keeps a busy machine from
 // failing the test: a worker that burns gets there, however slowly.
-double cpu_reaching(double cpu_s, milliseconds limit) {
-  const double before = process_cpu_s();
+double cpu_reaching(const LoadGenerator& generator, double cpu_s, milliseconds limit) {
+  const double before = generator.workers_cpu_s();
   const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (process_cpu_s() - before < cpu_s && std::chrono::steady_clock::now() < deadline) {
+  while (generator.workers_cpu_s() - before < cpu_s && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(milliseconds(20));
   }
-  return process_cpu_s() - before;
+  return generator.workers_cpu_s() - before;
 }
+
+bool alive(int pid) { return kill(pid, 0) == 0; }
 
 std::string parse_error(const std::string& text) {
   try {
@@ -135,16 +140,30 @@ TEST(LoadGenerator, BurnsCpuAtLevelOneAndNotAtLevelZero) {
   // One worker, idle for the first 600 ms, then busy.
   LoadGenerator generator(parse_load_schedule("0ms:0,600ms:1"));
   generator.start();
-  EXPECT_LT(cpu_during(milliseconds(300)), 0.05) << "a worker at level 0 sleeps";
+  EXPECT_LT(cpu_during(generator, milliseconds(300)), 0.05) << "a worker at level 0 sleeps";
   while (generator.current_busy() < 1) std::this_thread::sleep_for(milliseconds(10));
-  EXPECT_GE(cpu_reaching(0.15, milliseconds(5000)), 0.15) << "a worker at level 1 burns";
+  EXPECT_GE(cpu_reaching(generator, 0.15, milliseconds(5000)), 0.15) << "a worker at level 1 burns";
+}
+
+// The load is other work on the box: the optimizer must see it as other processes' CPU.
+TEST(LoadGenerator, TheWorkersAreOtherProcessesNotThisOnesThreads) {
+  LoadGenerator generator(parse_load_schedule("0s:2"));
+  const double before = process_cpu_s();
+  generator.start();
+  ASSERT_EQ(generator.worker_pids().size(), 2u);
+  for (const int pid : generator.worker_pids()) {
+    EXPECT_NE(pid, getpid());
+    EXPECT_TRUE(alive(pid));
+  }
+  EXPECT_GE(cpu_reaching(generator, 0.2, milliseconds(5000)), 0.2);
+  EXPECT_LT(process_cpu_s() - before, 0.1) << "this process only waits";
 }
 
 TEST(LoadGenerator, AFractionalLevelBurnsOnlyPartOfEachSlice) {
   LoadGenerator generator(parse_load_schedule("0s:0.5"));
   generator.start();
   const auto begin = std::chrono::steady_clock::now();
-  const double cpu = cpu_during(milliseconds(1000));
+  const double cpu = cpu_during(generator, milliseconds(1000));
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
   EXPECT_LT(cpu, 0.75 * wall) << "half of each slice is spent asleep";
   EXPECT_GT(cpu, 0.05 * wall) << "and the other half busy";
@@ -154,22 +173,27 @@ TEST(LoadGenerator, StopIsPromptWhetherWorkersBurnOrSleep) {
   for (const char* schedule : {"0s:2", "0s:0,100s:1"}) {
     LoadGenerator generator(parse_load_schedule(schedule));
     generator.start();
+    const std::vector<int> pids = generator.worker_pids();
     std::this_thread::sleep_for(milliseconds(50));
     const auto begin = std::chrono::steady_clock::now();
     generator.stop();
     EXPECT_LT(std::chrono::steady_clock::now() - begin, milliseconds(1000))
         << schedule << ": stop() does not wait for the next step of the schedule";
-    EXPECT_LT(cpu_during(milliseconds(200)), 0.05) << schedule << ": nothing burns after stop()";
+    EXPECT_TRUE(generator.worker_pids().empty());
+    for (const int pid : pids) EXPECT_FALSE(alive(pid)) << schedule << ": worker " << pid << " still there";
   }
 }
 
 TEST(LoadGenerator, TheDestructorStopsTheWorkers) {
+  std::vector<int> pids;
   {
     LoadGenerator generator(parse_load_schedule("0s:1"));
     generator.start();
+    pids = generator.worker_pids();
     std::this_thread::sleep_for(milliseconds(50));
   }
-  EXPECT_LT(cpu_during(milliseconds(200)), 0.05);
+  ASSERT_EQ(pids.size(), 1u);
+  EXPECT_FALSE(alive(pids[0])) << "reaped, not left running or as a zombie";
 }
 
 TEST(LoadGenerator, ANonPositiveSliceIsAnError) { EXPECT_THROW(LoadGenerator(LoadSchedule(), milliseconds(0)), Error); }

@@ -8,12 +8,10 @@
 // of a core rather than a stall now and then.
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace smartcamrt {
@@ -47,9 +45,14 @@ LoadSchedule parse_load_schedule(const std::string& text);
 // carries the part of the level between i and i + 1, so 1.5 = worker 0 at 1 and worker 1 at 0.5.
 double worker_duty(double busy_cores, size_t worker);
 
+// The workers are child processes, not threads: the load is other work on the box, as it is on a real
+// edge device, so the engine's telemetry and the optimizer see it as other processes' CPU (a thread
+// of this process would count as the engine's own).
+//
 // Thread contract: start(), stop() and the destructor belong to the owner's thread (not to be called
-// concurrently); current_busy() and running() may be called from any thread. stop() returns within
-// about one slice: workers check for it while they burn and are woken while they sleep.
+// concurrently); current_busy(), running() and workers_cpu_s() may be called from any thread. stop()
+// returns within about one slice: workers check for it while they burn and between short sleeps.
+// A worker dies with this process (PR_SET_PDEATHSIG), and on Ctrl-C with it.
 class LoadGenerator {
  public:
   explicit LoadGenerator(LoadSchedule schedule, std::chrono::milliseconds slice = std::chrono::milliseconds(10));
@@ -57,30 +60,28 @@ class LoadGenerator {
   LoadGenerator(const LoadGenerator&) = delete;
   LoadGenerator& operator=(const LoadGenerator&) = delete;
 
-  // Starts the workers; the schedule's 0 s is now. Throws Error while already running. After stop()
-  // it may start again, from 0 s.
+  // Starts the workers; the schedule's 0 s is now. Throws Error while already running or when a
+  // worker cannot be started. After stop() it may start again, from 0 s.
   void start();
   void stop();
   bool running() const { return running_.load(std::memory_order_acquire); }
   // The level aimed at now (0 when not running). The level obtained can be lower: the workers
   // compete for the cores like every other process.
   double current_busy() const;
+  // CPU seconds the running workers have used since start() (from /proc; 0 when stopped).
+  double workers_cpu_s() const;
+  std::vector<int> worker_pids() const;
 
  private:
-  void work(size_t index);
-  double elapsed_s() const;
-  // Sleeps until `until` or stop(); false when stopped.
-  bool pause_until(std::chrono::steady_clock::time_point until);
+  struct Shared;  // in memory shared with the workers: the start time and the stop flag
 
   LoadSchedule schedule_;
   std::chrono::milliseconds slice_;
   std::atomic<int64_t> start_ns_{0};  // steady_clock at start(), readable from any thread
   std::atomic<bool> running_{false};
-  std::atomic<bool> stopping_{false};
-  std::atomic<uint64_t> sink_{0};  // where the burnt arithmetic ends up, so no compiler can drop it
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::vector<std::thread> workers_;
+  Shared* shared_ = nullptr;
+  mutable std::mutex mutex_;  // guards pids_
+  std::vector<int> pids_;
 };
 
 }  // namespace smartcamrt
