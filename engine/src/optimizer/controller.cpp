@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "smartcamrt/core/error.hpp"
+#include "smartcamrt/core/stats.hpp"
 
 namespace smartcamrt {
 namespace {
@@ -138,6 +139,16 @@ bool AdaptiveController::warm_everywhere(size_t rung) const {
   return !streams_.empty();
 }
 
+// A standby load takes a core for a second or more (an OpenVINO compile): measured, one made beside a
+// probe of 640 pushed its p95 to 152 ms and failed the probe. So it is made only while the running rung
+// is not on probation and its window, full, answers within half the SLO: room for a load beside it.
+bool AdaptiveController::room_for_standby(const Observation& obs) const {
+  if (state_.probe_from || obs.e2e_ms.size() < params_.min_window) return false;
+  std::vector<double> sorted = obs.e2e_ms;
+  std::sort(sorted.begin(), sorted.end());
+  return percentile_sorted(sorted, 0.95) <= 0.5 * params_.slo_ms;
+}
+
 void AdaptiveController::keep_standby(double now_s) {
   const std::optional<size_t> wanted = standby_rung(rungs_, rung_, now_s, params_, state_);
   if (!wanted || wanted == standby_) return;
@@ -154,8 +165,7 @@ void AdaptiveController::tick() {
   if (pending_) return;  // a switch is under way: the policy waits for it
   const Decision decision = decide(rungs_, obs, params_, state_);
   if (!decision.switches()) {
-    // A standby load costs CPU: asked for once the running rung has settled, never beside a switch.
-    keep_standby(now_s);
+    if (room_for_standby(obs)) keep_standby(now_s);
     return;
   }
   const LadderStep& step = ladder_[decision.target];

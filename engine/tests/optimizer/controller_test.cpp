@@ -126,8 +126,11 @@ TEST(AdaptiveController, KeepsTheRungAStepDownWouldTakeWarmAndStepsDownToItOnceW
   params.standby_slowdown = 2.5;  // budget 40: middle predicts 45 at x2.5, light 20
   AdaptiveController controller(three_rungs(), params, "/models/heavy.onnx", "ort", 2);
   ScriptedStream stream;
-  stream.e2e_ms = std::vector<double>(30, 30.0);  // calm
+  stream.e2e_ms = std::vector<double>(30, 35.0);  // within the SLO, but no room for a load beside it
   controller.begin({&stream}, Clock::now(), nullptr);
+  controller.tick();
+  EXPECT_TRUE(stream.standby_requests.empty()) << "p95 35 > half the SLO: a load now would make it late";
+  stream.e2e_ms = std::vector<double>(30, 20.0);
   controller.tick();
   ASSERT_EQ(stream.standby_requests.size(), 1u);
   EXPECT_EQ(stream.standby_requests[0].model_path, "/models/light.onnx");

@@ -22,6 +22,7 @@ import onnx
 from ..checkpoint import Checkpoint, file_sha256
 from ..model_files import model_files
 from ..quantization import QuantConfig
+from ..quantization.float_blocks import keep_float_record
 from ..quantization.isa import HostCpu, PresetChoice
 from ..quantization.saturation import saturating_nodes
 from ..validate import ParityResult
@@ -86,13 +87,16 @@ def build_manifest(
 
 
 def quantization_record(artifact: Path, choice: PresetChoice, config: QuantConfig) -> dict[str, Any]:
-    """The ``quantization`` record of an int8 ONNX artifact (read back to tell whether it saturates)."""
+    """The ``quantization`` record of an int8 ONNX artifact (read back: whether it saturates, which blocks
+    stayed float)."""
+    model = onnx.load(str(artifact))
     return {
         "preset": choice.preset,
         "target_isa": choice.target_isa,
         "reason": choice.reason,
-        "saturates_without_vnni": bool(saturating_nodes(onnx.load(str(artifact)))),
+        "saturates_without_vnni": bool(saturating_nodes(model)),
         **config.to_manifest(),
+        **keep_float_record(model),
     }
 
 

@@ -15,6 +15,24 @@ def _positive_int(text: str) -> int:
 
 
 def _sensitivity(args: argparse.Namespace) -> int:
+    if args.scheme == "ort":
+        from . import ort_sensitivity
+
+        ort_config = ort_sensitivity.OrtSensitivityConfig(
+            weights=args.weights,
+            imgsz=args.imgsz,
+            preset=args.quant_preset,
+            calibration_images=args.calibration_images,
+            max_drop=args.max_drop,
+            max_blocks=args.max_blocks,
+            folds=args.folds,
+        )
+        ort_sensitivity.main_analyse(ort_config, force=args.force)
+        return 0
+    if args.quant_preset != "qdq-u8s8":
+        from ..errors import ToolError
+
+        raise ToolError("--quant-preset applies to --scheme ort (the onnx-int8 row) only")
     from .sensitivity import SensitivityConfig, main_analyse
 
     config = SensitivityConfig(
@@ -52,7 +70,8 @@ def add_quantization_commands(commands) -> None:
         description="Quantize every block (PT2E, XNNPACK scheme), then each block but one, on coco128's "
         "training split; keep the blocks whose float copy regains most until the mAP50-95 drop against "
         "fp32 is within --max-drop points. Writes $SMARTCAMRT_HOME/quantization/<model>-<size>."
-        "sensitivity.json (+ .png), which the executorch-int8, tflite-int8 and openvino-int8 rows read.",
+        "sensitivity.json (+ .png), which the executorch-int8, tflite-int8 and openvino-int8 rows read "
+        "(--scheme ort: <model>-<size>.ort-<preset>.sensitivity.json, read by onnx-int8).",
     )
     sens.add_argument("--weights", default="yolov5n.pt", help="checkpoint (default yolov5n.pt)")
     sens.add_argument("--imgsz", type=_positive_int, default=320, help="input size (default 320)")
@@ -67,9 +86,21 @@ def add_quantization_commands(commands) -> None:
     sens.add_argument(
         "--scheme",
         default="xnnpack",
-        choices=("xnnpack", "litert"),
-        help="int8 scheme simulated: xnnpack (executorch-int8, openvino-int8; default) or litert "
-        "(tflite-int8)",
+        choices=("xnnpack", "litert", "ort"),
+        help="int8 scheme: xnnpack (executorch-int8, openvino-int8; default), litert (tflite-int8), both "
+        "simulated by PT2E, or ort (onnx-int8: ONNX Runtime's quantize_static itself)",
+    )
+    sens.add_argument(
+        "--quant-preset",
+        default="qdq-u8s8",
+        help="with --scheme ort: the onnx-int8 preset measured (default qdq-u8s8, which qdq-u8u8 shares)",
+    )
+    sens.add_argument(
+        "--folds",
+        type=_positive_int,
+        default=2,
+        help="with --scheme ort: score each fold of the training split with a model calibrated on the "
+        "others (default 2; 1 scores the calibration images themselves)",
     )
     sens.set_defaults(handler=_sensitivity)
 

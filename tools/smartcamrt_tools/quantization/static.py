@@ -6,7 +6,7 @@ import contextlib
 import io
 import logging
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,28 +17,51 @@ from onnxruntime.quantization import quantize_static
 
 from .calibration import LetterboxCalibrationReader, calibration_images, detect_decode_nodes
 from .config import QuantConfig
+from .float_blocks import SOURCE_METADATA_KEY, nodes_of_blocks
 
 
 @dataclass
 class QuantizeResult:
-    excluded_nodes: list[str]  # nodes left in float
+    excluded_nodes: list[str]  # Detect-decode nodes left in float
     calibration_images: list[Path]
+    keep_float_nodes: list[str]  # the Conv nodes of the blocks kept in float
 
 
 def quantize_onnx(
-    fp32_model: Path, out: Path, config: QuantConfig, input_hw: tuple[int, int], input_name: str
+    fp32_model: Path,
+    out: Path,
+    config: QuantConfig,
+    input_hw: tuple[int, int],
+    input_name: str,
+    keep_float: Sequence[str] = (),
+    keep_float_source: str | None = None,
+    images: Sequence[Path] | None = None,
 ) -> QuantizeResult:
-    """Calibrate on ``config.calibration_images`` coco128 images and write the QDQ model to ``out``."""
-    images = calibration_images(config.calibration_images)
+    """Calibrate on ``config.calibration_images`` coco128 images and write the QDQ model to ``out``.
+
+    ``keep_float``: blocks (``model.<i>``, ``model.<detect>.m.<j>``; quantization/float_blocks.py) whose
+    convolutions stay float, given to ORT as ``nodes_to_exclude`` with the decode; ``keep_float_source``
+    (which analysis chose them) goes into the file's metadata for the manifest to read back. ``images``
+    replaces the config's calibration images (the sensitivity analysis' folds).
+    """
+    images = list(images) if images is not None else calibration_images(config.calibration_images)
     reader = LetterboxCalibrationReader(images, input_hw, input_name)
-    excluded = detect_decode_nodes(onnx.load(str(fp32_model))) if config.keep_decode_float else []
+    fp32 = onnx.load(str(fp32_model))
+    decode = detect_decode_nodes(fp32) if config.keep_decode_float else []
+    kept = nodes_of_blocks(fp32, keep_float)
     with _quiet():
-        quantize_static(str(fp32_model), str(out), reader, **config.quantize_static_kwargs(excluded))
-    if config.weights_as_uint8:
+        quantize_static(str(fp32_model), str(out), reader, **config.quantize_static_kwargs(decode + kept))
+    if config.weights_as_uint8 or keep_float_source is not None:
         model = onnx.load(str(out))
-        shift_weights_to_uint8(model)
+        if config.weights_as_uint8:
+            shift_weights_to_uint8(model)
+        if keep_float_source is not None:
+            onnx.helper.set_model_props(
+                model,
+                {**{p.key: p.value for p in model.metadata_props}, SOURCE_METADATA_KEY: keep_float_source},
+            )
         onnx.save(model, str(out))
-    return QuantizeResult(excluded, images)
+    return QuantizeResult(decode, images, kept)
 
 
 def shift_weights_to_uint8(model: onnx.ModelProto) -> int:

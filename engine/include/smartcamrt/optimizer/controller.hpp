@@ -93,6 +93,7 @@ class AdaptiveController {
   Observation gather(double now_s);
   // Asks every stream to hold the rung a step down would take (standby_rung()) when it changed.
   void keep_standby(double now_s);
+  bool room_for_standby(const Observation& obs) const;
   bool warm_everywhere(size_t rung) const;
 
   std::vector<LadderStep> ladder_;
