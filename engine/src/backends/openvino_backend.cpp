@@ -104,6 +104,7 @@ class OpenVinoSession final : public Session {
                       {ov::hint::num_requests.name(), 1},
                       {ov::hint::inference_precision.name(), ov::element::f32}};
     if (options.threads > 0) config[ov::inference_num_threads.name()] = options.threads;
+    if (options.background_load) config[ov::compilation_num_threads.name()] = 1;
 
     require_ir(path);
     std::shared_ptr<ov::Model> model;

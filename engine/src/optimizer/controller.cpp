@@ -47,6 +47,15 @@ AdaptiveController::AdaptiveController(std::vector<LadderStep> ladder, PolicyPar
   }
 }
 
+const LadderStep* AdaptiveController::replace_start() {
+  if (start_in_ladder_) return nullptr;
+  start_in_ladder_ = true;
+  rung_ = 0;
+  decisions_.push_back(
+      {0, "start", 0, 0, "adapt:start --model is not in the profile: starting on " + ladder_[0].rung.id});
+  return &ladder_[0];
+}
+
 void AdaptiveController::begin(std::vector<AdaptableStream*> streams, Clock::time_point start,
                                const SystemSampler* sampler) {
   streams_ = std::move(streams);

@@ -95,15 +95,10 @@ std::string make_run_id() {
   return std::string(stamp) + "-" + suffix;
 }
 
-RunReport run_pipeline(const RunConfig& config) {
-  check_config(config);
-  // The controller first: it loads (or builds) the profile and may refuse a bad one before anything runs.
-  std::unique_ptr<AdaptiveController> controller;
-  if (config.adapt.enabled) {
-    controller = AdaptiveController::Create(config.adapt, config.task.model_path, config.task.runtime,
-                                            config.task.session.threads, config.sources.size());
-  }
+namespace {
 
+// The run itself, once the controller (if any) has fixed the start configuration.
+RunReport run_with(const RunConfig& config, std::unique_ptr<AdaptiveController> controller) {
   const LoadSchedule load = config.load.empty() ? LoadSchedule() : parse_load_schedule(config.load);
   RunReport report;
   report.run_id = make_run_id();
@@ -228,6 +223,27 @@ RunReport run_pipeline(const RunConfig& config) {
     report.summary_path = report.streams.front().summary_path;
   }
   return report;
+}
+
+}  // namespace
+
+RunReport run_pipeline(const RunConfig& config) {
+  check_config(config);
+  // The controller first: it loads (or builds) the profile and may refuse a bad one before anything runs.
+  std::unique_ptr<AdaptiveController> controller;
+  RunConfig adapted;  // the run's configuration when the controller picks the start model
+  if (config.adapt.enabled) {
+    controller = AdaptiveController::Create(config.adapt, config.task.model_path, config.task.runtime,
+                                            config.task.session.threads, config.sources.size());
+    if (const LadderStep* start = controller->replace_start()) {
+      std::fprintf(stderr, "[adapt] --model is not in the profile: starting on %s\n", start->rung.id.c_str());
+      adapted = config;
+      adapted.task.model_path = start->model_path;
+      adapted.task.runtime = start->runtime;
+      if (start->threads > 0) adapted.task.session.threads = start->threads;
+    }
+  }
+  return run_with(adapted.task.model_path.empty() ? config : adapted, std::move(controller));
 }
 
 }  // namespace smartcamrt

@@ -194,6 +194,23 @@ TEST(AdaptiveController, AStartModelOutsideTheLadderMovesToTheMostAccurateRungAn
   EXPECT_EQ(nlohmann::json::parse(first)["action"], "start");
 }
 
+TEST(AdaptiveController, AStartModelOutsideTheLadderCanBeReplacedBeforeTheStreamsLoad) {
+  AdaptiveController controller(two_rungs(), params_for_test(), "/elsewhere/other.onnx", "", 0);
+  const LadderStep* start = controller.replace_start();
+  ASSERT_NE(start, nullptr);
+  EXPECT_EQ(start->model_path, "/models/heavy.onnx");
+  EXPECT_EQ(controller.replace_start(), nullptr) << "once replaced, the start is a rung";
+  ScriptedStream stream;
+  controller.begin({&stream}, Clock::now(), nullptr);
+  EXPECT_TRUE(stream.requests.empty()) << "the streams start on the rung: no switch at start";
+  ASSERT_EQ(controller.decisions().size(), 1u);
+  EXPECT_EQ(controller.decisions()[0].reason, "adapt:start --model is not in the profile: starting on heavy");
+
+  AdaptiveController in_ladder(two_rungs(), params_for_test(), "/models/light.onnx", "ort", 2);
+  EXPECT_EQ(in_ladder.replace_start(), nullptr);
+  EXPECT_EQ(in_ladder.rung(), 1u);
+}
+
 TEST(AdaptiveController, RefusesABadLadder) {
   std::vector<LadderStep> rising = two_rungs();
   std::swap(rising[0], rising[1]);  // accuracy must not rise down the ladder

@@ -80,6 +80,10 @@ class AdaptiveController {
                                                     const std::string& start_runtime, int start_threads,
                                                     size_t streams = 1);
 
+  // When the start model is not a rung: the rung to start the streams on instead (the most accurate),
+  // taken as the start, so that begin() has no switch to make (a switch at start loads a second model
+  // while the first frames run: measured, 3 late frames); nullptr when the start model is a rung.
+  const LadderStep* replace_start();
   void begin(std::vector<AdaptableStream*> streams, Clock::time_point start, const SystemSampler* sampler);
   void tick();
 
