@@ -46,7 +46,6 @@ TaskConfig ModelSwitcher::resolve(const SwitchRequest& request) const {
     config.runtime = request.runtime;  // the current model on another runtime
   }
   if (request.threads > 0) config.session.threads = request.threads;
-  config.session.background_load = true;  // every load here is made beside the running stream
   return config;
 }
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -131,6 +132,39 @@ TEST(OpenVinoBackend, RunsAnOnnxModelWhenNamed) {
   auto session = openvino().open(path, SessionOptions{});
   EXPECT_EQ(session->inputs()[0].name, "x");
   EXPECT_EQ(run_add(*session), (std::vector<float>{11.f, 22.f, 33.f, 44.f}));
+}
+
+size_t files_in(const std::string& dir) {
+  std::error_code ec;
+  size_t count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) count += entry.is_regular_file();
+  return count;
+}
+
+// A load beside a running stream is a compile unless it comes from the cache; each run is a fresh
+// process, since the cache is set when the process's one ov::Core is made.
+TEST(OpenVinoBackend, CompiledModelsAreCachedWhereTheEnvironmentSaysOrNotAtAll) {
+  const std::string dir = testing::make_temp_dir("openvino-cache");
+  const std::string model =
+      testing::save_constant_yolo_model(dir + "/tiny.onnx", 32, std::vector<float>{16, 16, 8, 8, 0.9f, 0.9f}, 6);
+  const auto bench = [&](const std::vector<std::string>& env) {
+    std::vector<std::string> args{"/usr/bin/env", "-u", "SMARTCAMRT_OPENVINO_CACHE", "-u", "SMARTCAMRT_HOME"};
+    args.insert(args.end(), env.begin(), env.end());
+    args.insert(args.end(), {testing::cli_path(), "bench", "--model", model, "--runtime", "openvino", "--runs", "1",
+                             "--warmup", "0", "--threads", "1"});
+    return testing::run_process(args);
+  };
+  testing::ProcessResult result = bench({"SMARTCAMRT_OPENVINO_CACHE=" + dir + "/named"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_GT(files_in(dir + "/named"), 0u) << "no compiled blob in the named cache";
+
+  result = bench({"SMARTCAMRT_HOME=" + dir + "/home"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_GT(files_in(dir + "/home/cache/openvino"), 0u) << "no compiled blob under $SMARTCAMRT_HOME";
+
+  result = bench({"SMARTCAMRT_OPENVINO_CACHE=0", "SMARTCAMRT_HOME=" + dir + "/off"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_FALSE(std::filesystem::exists(dir + "/off/cache/openvino")) << "SMARTCAMRT_OPENVINO_CACHE=0 still cached";
 }
 
 TEST(OpenVinoBackend, BadFilesThrowOneLineNamingTheFile) {

@@ -21,10 +21,6 @@ namespace smartcamrt {
 struct SessionOptions {
   int threads = 0;             // intra-op threads; 0 = the runtime's default (all cores)
   bool allow_spinning = true;  // let idle worker threads spin (lower latency, more CPU)
-  // Loaded beside a running stream (a switch or a standby): the runtime's own compile work keeps to one
-  // thread, leaving the stream the other cores (measured: an OpenVINO compile on both cores made a
-  // 416 stream answer 2 frames at 136-153 ms against 12 ms).
-  bool background_load = false;
 };
 
 class Session {
