@@ -56,6 +56,18 @@ const LadderStep* AdaptiveController::replace_start() {
   return &ladder_[0];
 }
 
+double AdaptiveController::preload_standby(const std::vector<AdaptableStream*>& streams,
+                                           std::chrono::milliseconds limit) {
+  const auto begin = Clock::now();
+  streams_ = streams;
+  keep_standby(0);
+  if (!standby_) return 0;
+  while (!warm_everywhere(*standby_) && Clock::now() - begin < limit) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return ms_between(begin, Clock::now()) / 1000.0;
+}
+
 void AdaptiveController::begin(std::vector<AdaptableStream*> streams, Clock::time_point start,
                                const SystemSampler* sampler) {
   streams_ = std::move(streams);
@@ -163,6 +175,7 @@ void AdaptiveController::keep_standby(double now_s) {
   if (!wanted || wanted == standby_) return;
   standby_ = wanted;
   const LadderStep& step = ladder_[*wanted];
+  std::fprintf(stderr, "[adapt] %.1fs standby %s\n", now_s, step.rung.id.c_str());
   for (AdaptableStream* stream : streams_) {
     stream->prepare_standby({step.model_path, step.runtime, step.threads, "standby:" + step.rung.id});
   }

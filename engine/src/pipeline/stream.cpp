@@ -115,6 +115,9 @@ void Stream::request_switch(const SwitchRequest& request) {
 }
 
 void Stream::prepare_standby(const SwitchRequest& request) {
+  // At once where the switcher can start it (it is thread-safe), so that a standby can be loaded before
+  // the stream runs; else the stream passes it on between two items, once the load in progress ends.
+  if (switcher_->prepare_standby(request)) return;
   std::lock_guard<std::mutex> lock(mutex_);
   requested_standby_ = request;
 }

@@ -152,6 +152,28 @@ TEST(AdaptiveController, KeepsTheRungAStepDownWouldTakeWarmAndStepsDownToItOnceW
   EXPECT_EQ(stream.standby_requests.size(), 1u) << "nothing lighter than the lightest to hold";
 }
 
+TEST(AdaptiveController, TheFirstStandbyIsLoadedBeforeTheRunStarts) {
+  PolicyParams params = params_for_test();
+  params.standby_slowdown = 2.5;
+  AdaptiveController controller(three_rungs(), params, "/models/heavy.onnx", "ort", 2);
+  ScriptedStream stream;
+  stream.warm_models = {"/models/light.onnx"};  // loads at once here
+  controller.preload_standby({&stream}, std::chrono::milliseconds(1000));
+  ASSERT_EQ(stream.standby_requests.size(), 1u);
+  EXPECT_EQ(stream.standby_requests[0].model_path, "/models/light.onnx");
+  stream.e2e_ms = std::vector<double>(30, 20.0);
+  controller.begin({&stream}, Clock::now(), nullptr);
+  controller.tick();
+  EXPECT_EQ(stream.standby_requests.size(), 1u) << "not asked again once running";
+
+  AdaptiveController never_warm(three_rungs(), params, "/models/heavy.onnx", "ort", 2);
+  ScriptedStream slow;  // its standby never loads: the wait ends at the limit
+  const auto begin = Clock::now();
+  never_warm.preload_standby({&slow}, std::chrono::milliseconds(100));
+  EXPECT_GE(ms_between(begin, Clock::now()), 100.0);
+  EXPECT_LT(ms_between(begin, Clock::now()), 2000.0);
+}
+
 TEST(AdaptiveController, WithoutAWarmStandbyTheStepDownGoesToTheMostAccurateRungThatFits) {
   PolicyParams params = params_for_test();
   params.standby_slowdown = 2.5;

@@ -437,12 +437,12 @@ TEST(Policy, TenLateFramesInARowAreJudgedOnAShortWindow) {
 TEST(Policy, LatenessCorroboratedByOtherProcessesLoadIsJudgedAfterFewerFrames) {
   const std::vector<Rung> ladder = four_rungs();
   PolicyParams params;
-  Observation obs = window_of(1, 0, std::vector<double>(4, 150.0));
+  Observation obs = window_of(1, 0, std::vector<double>(3, 150.0));
   PolicyState idle;
-  EXPECT_EQ(decide(ladder, obs, params, idle).reason, "stay:window 4<20") << "no load measured: wait for 10";
+  EXPECT_EQ(decide(ladder, obs, params, idle).reason, "stay:window 3<20") << "no load measured: wait for 10";
   obs.other_load = 0.2;
   PolicyState light;
-  EXPECT_EQ(decide(ladder, obs, params, light).reason, "stay:window 4<20") << "other work below contended_load";
+  EXPECT_EQ(decide(ladder, obs, params, light).reason, "stay:window 3<20") << "other work below contended_load";
   obs.other_load = 1.2;
   PolicyState contended;
   const Decision d = decide(ladder, obs, params, contended);
@@ -450,6 +450,9 @@ TEST(Policy, LatenessCorroboratedByOtherProcessesLoadIsJudgedAfterFewerFrames) {
   obs.e2e_ms = {150, 150, 150, 60};  // the newest answer is in time: not a run of late answers
   PolicyState recovered;
   EXPECT_EQ(decide(ladder, obs, params, recovered).reason, "stay:window 4<20");
+  obs.e2e_ms = {150, 150};  // two late answers are not yet a run
+  PolicyState two;
+  EXPECT_EQ(decide(ladder, obs, params, two).reason, "stay:window 2<20");
 }
 
 TEST(Policy, AStepDownPrefersAWarmRungThatFitsToOneThatMustBeLoaded) {

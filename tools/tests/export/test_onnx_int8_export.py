@@ -31,6 +31,7 @@ from smartcamrt_tools.quantization.isa import (
     read_host_cpu,
     saturates_without_vnni,
 )
+from smartcamrt_tools.quantization.ort_sensitivity import graph_signature
 from smartcamrt_tools.validate import DEFAULT_MIN_MAP50
 from smartcamrt_tools.vision.letterbox import preprocess
 from smartcamrt_tools.vision.yolo_postprocess import postprocess
@@ -136,6 +137,9 @@ def test_manifest_records_the_quantization_the_cpu_and_the_agreement(int8_export
         config.weight_type,
     )
     assert quantization["per_channel"] is True and quantization["keep_decode_float"] is True
+    # this test's $SMARTCAMRT_HOME holds no sensitivity analysis: every block int8, and the manifest says so
+    assert quantization["keep_float"] == []
+    assert quantization["keep_float_source"].startswith("no sensitivity analysis cached")
     parity = manifest["parity"]
     agreement = parity["detection_agreement"]
     assert parity["passed"] is True and agreement["images"] == AGREEMENT_IMAGES
@@ -155,6 +159,33 @@ def test_the_portable_target_is_exact_everywhere_and_passes_the_floor(tmp_path):
     weights = [node.input[0] for node in model.graph.node if node.op_type == "DequantizeLinear"]
     weight_types = {stored[name] for name in weights if name in stored and name.endswith("weight_quantized")}
     assert weight_types == {onnx.TensorProto.UINT8}  # no int8 weight left for vpmaddubsw to saturate
+    assert export["manifest"]["parity"]["passed"] is True
+
+
+def test_a_measured_analysis_for_this_graph_keeps_its_blocks_float(onnx_model, tmp_path, monkeypatch):
+    """What `int8-sensitivity --scheme ort` caches is applied: the blocks' convolutions have float weights
+    in the file and the manifest names them, read back from it. The portable preset (u8 x u8, the same
+    integers as u8 x s8) uses the u8s8 analysis."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("SMARTCAMRT_HOME", str(home))
+    (home / "quantization").mkdir(parents=True)
+    analysis = home / "quantization" / f"yolov5n-{IMGSZ}.ort-qdq-u8s8.sensitivity.json"
+    record = {"key": {"imgsz": IMGSZ}, "input_hw": [IMGSZ, IMGSZ], "keep_float": ["model.1", "model.24.m.1"],
+              "graph_signature": graph_signature(onnx.load(str(onnx_model)))}  # fmt: skip
+    analysis.write_text(json.dumps(record))
+    export = export_int8(tmp_path / "out", "--target-isa", "portable")
+    assert f"kept in float: model.1, model.24.m.1 (sensitivity analysis {analysis})" in export["lines"]
+    quantization = export["manifest"]["quantization"]
+    assert quantization["keep_float"] == ["model.1", "model.24.m.1"]
+    assert quantization["keep_float_source"] == f"sensitivity analysis {analysis}"
+    model = onnx.load(str(export["model"]))
+    producers = {out: node.op_type for node in model.graph.node for out in node.output}
+    float_weights = sorted(
+        node.input[1]
+        for node in model.graph.node
+        if node.op_type == "Conv" and node.input[1] not in producers
+    )
+    assert float_weights == ["model.1.conv.weight", "model.24.m.1.weight"]
     assert export["manifest"]["parity"]["passed"] is True
 
 

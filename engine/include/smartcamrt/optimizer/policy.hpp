@@ -84,8 +84,8 @@ struct PolicyParams {
   // Late answers in a row that suffice while other processes keep at least contended_load CPUs busy:
   // the lateness has a cause that lasts, so the stream need not wait for sustained_late of them
   // (measured: three CPU-bound processes starting made 640 late from the first frame; the 10 frames
-  // the rule waited for were 1.5 s of misses).
-  size_t sustained_late_contended = 4;
+  // the rule waited for were 1.5 s of misses, and 4 still cost 6 misses with the drops between them).
+  size_t sustained_late_contended = 3;
   double contended_load = 0.5;
   // The slowdown the standby rung is chosen for (standby_rung()), or the highest measured in the run if
   // higher: measured on the 2-core VM of the stress test, three CPU-bound processes slowed a two-thread
