@@ -189,7 +189,7 @@ def test_output_error_is_zero_for_fp32_and_grows_with_what_detection_sees():
     assert ort.output_error(reference, scores_off, HW) > ort.output_error(reference, boxes_off, HW) > 0
 
 
-def test_the_export_finds_an_analysis_only_for_its_own_graph(tiny, monkeypatch, tmp_path):
+def test_the_export_finds_an_analysis_only_for_its_own_graph_and_size(tiny, monkeypatch, tmp_path):
     _, model = tiny
     monkeypatch.setenv("SMARTCAMRT_HOME", str(tmp_path))
     folder = tmp_path / "quantization"
@@ -202,5 +202,5 @@ def test_the_export_finds_an_analysis_only_for_its_own_graph(tiny, monkeypatch, 
     other = {"key": {"imgsz": 416}, "input_hw": [416, 416], "keep_float": ["model.2"], "graph_signature": "x"}
     (folder / "other-416.ort-qdq-u8s8.sensitivity.json").write_text(json.dumps(other))
     assert ort.find_result(model, (640, 640), "qdq-u8u8")["keep_float"] == ["model.0"]  # same integers
-    assert ort.find_result(model, (416, 416), "qdq-u8s8")["keep_float"] == ["model.1"]  # nearest: 320
+    assert ort.find_result(model, (416, 416), "qdq-u8s8") is None  # only the size it was measured at
     assert ort.find_result(model, (320, 320), "qdq-s8s8") is None  # another grid: no analysis
