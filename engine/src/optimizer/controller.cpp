@@ -61,10 +61,10 @@ double AdaptiveController::preload_standby(const std::vector<AdaptableStream*>& 
   const auto begin = Clock::now();
   streams_ = streams;
   keep_standby(0);
-  if (!standby_) return 0;
-  while (!warm_everywhere(*standby_) && Clock::now() - begin < limit) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  const auto all_warm = [&] {
+    return std::all_of(standby_.begin(), standby_.end(), [&](size_t r) { return warm_everywhere(r); });
+  };
+  while (!all_warm() && Clock::now() - begin < limit) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   return ms_between(begin, Clock::now()) / 1000.0;
 }
 
@@ -107,9 +107,8 @@ Observation AdaptiveController::gather(double now_s) {
       pending_.reset();
       effective_since_s_ = now_s;
     } else if (all_done) {
-      previous_rung_ = rung_;
       rung_ = pending_->target;
-      standby_.reset();  // asked afresh for the new rung (a standby taken or replaced is gone)
+      standby_.clear();  // asked afresh for the new rung
       pending_.reset();
       effective_since_s_ = now_s;  // the new rung is judged on its own items only
     }
@@ -144,8 +143,8 @@ Observation AdaptiveController::gather(double now_s) {
     obs.gpu_util_pct = sample.gpu_util_pct;
   }
   if (!pending_) {
-    for (const std::optional<size_t>& r : {standby_, previous_rung_}) {
-      if (r && *r != rung_ && warm_everywhere(*r)) obs.warm.push_back(*r);
+    for (size_t r = 0; r < ladder_.size(); ++r) {
+      if (r != rung_ && warm_everywhere(r)) obs.warm.push_back(r);
     }
   }
   return obs;
@@ -171,13 +170,23 @@ bool AdaptiveController::room_for_standby(const Observation& obs) const {
 }
 
 void AdaptiveController::keep_standby(double now_s) {
-  const std::optional<size_t> wanted = standby_rung(rungs_, rung_, now_s, params_, state_);
-  if (!wanted || wanted == standby_) return;
+  // Two deep: the step down, and a second one should the load rise further. With the rung replaced
+  // last, that fills the streams' warm pools (ModelSwitcher::kWarmPool), so a load that comes and goes
+  // needs no load at all while it lasts.
+  std::vector<size_t> wanted;
+  for (std::optional<size_t> r = standby_rung(rungs_, rung_, now_s, params_, state_); r && wanted.size() < 2;
+       r = standby_rung(rungs_, *r, now_s, params_, state_)) {
+    wanted.push_back(*r);
+  }
+  if (wanted.empty() || wanted == standby_) return;
   standby_ = wanted;
-  const LadderStep& step = ladder_[*wanted];
-  std::fprintf(stderr, "[adapt] %.1fs standby %s\n", now_s, step.rung.id.c_str());
-  for (AdaptableStream* stream : streams_) {
-    stream->prepare_standby({step.model_path, step.runtime, step.threads, "standby:" + step.rung.id});
+  for (const size_t r : wanted) {
+    if (warm_everywhere(r)) continue;
+    const LadderStep& step = ladder_[r];
+    std::fprintf(stderr, "[adapt] %.1fs standby %s\n", now_s, step.rung.id.c_str());
+    for (AdaptableStream* stream : streams_) {
+      stream->prepare_standby({step.model_path, step.runtime, step.threads, "standby:" + step.rung.id});
+    }
   }
 }
 

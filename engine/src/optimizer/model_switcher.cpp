@@ -1,5 +1,6 @@
 #include "smartcamrt/optimizer/model_switcher.hpp"
 
+#include <algorithm>
 #include <exception>
 #include <utility>
 
@@ -23,6 +24,10 @@ ModelSwitcher::ModelSwitcher(TaskConfig base, SourceInfo source) : base_(std::mo
 
 ModelSwitcher::~ModelSwitcher() {
   join_worker();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    standby_queue_.clear();  // the load in progress ends; nothing after it starts
+  }
   if (standby_worker_.joinable()) standby_worker_.join();
 }
 
@@ -75,6 +80,25 @@ std::unique_ptr<Task> ModelSwitcher::prepare(const TaskConfig& config, std::stri
   }
 }
 
+std::unique_ptr<Task> ModelSwitcher::take_from_pool(const TaskConfig& config) {
+  for (auto it = pool_.begin(); it != pool_.end(); ++it) {
+    if (serves(it->config, it->runtime, config)) {
+      std::unique_ptr<Task> task = std::move(it->task);
+      pool_.erase(it);
+      return task;
+    }
+  }
+  return nullptr;
+}
+
+void ModelSwitcher::add_to_pool(Held held) {
+  pool_.push_back(std::move(held));
+  while (pool_.size() > kWarmPool) {  // the least recently used goes; a worker frees it
+    graveyard_.push_back(std::move(pool_.front().task));
+    pool_.erase(pool_.begin());
+  }
+}
+
 bool ModelSwitcher::request(const SwitchRequest& request) {
   bool expected = false;
   if (!busy_.compare_exchange_strong(expected, true)) return false;
@@ -85,28 +109,23 @@ bool ModelSwitcher::request(const SwitchRequest& request) {
     serving_ = request;
     config = resolve(request);
     failure_.clear();
-    // Back to the task replaced last: it is still loaded and warm, so it takes over at the next item
-    // instead of after a load (seconds on a busy CPU: a probe that breaks must be left at once).
-    if (retired_ && serves(retired_config_, retired_->info().runtime, config)) {
-      ready_ = std::move(retired_);
-      retired_config_ = TaskConfig{};
+    // Held warm (a task replaced before, a standby): it takes over at the next item instead of after
+    // a load (seconds on a busy CPU: a probe that breaks must be left at once, a step down made now).
+    if (std::unique_ptr<Task> held = take_from_pool(config)) {
+      ready_ = std::move(held);
       adopt(config, ready_->info().runtime);
       return true;
     }
-    // The standby: at once when it is ready; when it is still loading, its worker hands it over.
-    if (standby_config_ &&
-        serves(*standby_config_, standby_ ? standby_->info().runtime : standby_config_->runtime, config)) {
-      if (standby_) {
-        ready_ = std::move(standby_);
-        standby_config_.reset();
-        adopt(config, ready_->info().runtime);
-        return true;
-      }
-      if (standby_loading_) {
-        standby_claimed_ = true;
-        return true;
-      }
+    // Loading as a standby right now: its worker hands it over when done.
+    if (standby_loading_ && serves(*standby_loading_, standby_loading_->runtime, config)) {
+      standby_claimed_ = true;
+      return true;
     }
+    // Queued as a standby: loaded now, for the switch, instead.
+    standby_queue_.erase(
+        std::remove_if(standby_queue_.begin(), standby_queue_.end(),
+                       [&](const TaskConfig& queued) { return serves(queued, queued.runtime, config); }),
+        standby_queue_.end());
   }
   worker_ = std::thread([this, config] {
     std::vector<std::unique_ptr<Task>> freed;
@@ -117,64 +136,70 @@ bool ModelSwitcher::request(const SwitchRequest& request) {
     freed.clear();
     std::string failure;
     std::unique_ptr<Task> prepared = prepare(config, &failure);
-    std::unique_ptr<Task> replaced_last;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      ready_ = std::move(prepared);
-      failure_ = ready_ ? std::string() : failure;
-      if (ready_) adopt(config, config.runtime);
-      // The task replaced last time: freed here, not on the pipeline thread (kept when the load failed).
-      if (ready_) replaced_last = std::move(retired_);
-    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    ready_ = std::move(prepared);
+    failure_ = ready_ ? std::string() : failure;
+    if (ready_) adopt(config, ready_->info().runtime);
   });
   return true;
 }
 
-bool ModelSwitcher::prepare_standby(const SwitchRequest& request) {
+void ModelSwitcher::prepare_standby(const SwitchRequest& request) {
   std::lock_guard<std::mutex> lock(mutex_);
   const TaskConfig config = resolve(request);
-  if (standby_config_ &&
-      serves(*standby_config_, standby_ ? standby_->info().runtime : standby_config_->runtime, config)) {
-    return true;  // held or loading already
+  const auto held = [&](const Held& h) { return serves(h.config, h.runtime, config); };
+  const auto queued = [&](const TaskConfig& q) { return serves(q, q.runtime, config); };
+  if (std::any_of(pool_.begin(), pool_.end(), held) ||
+      (standby_loading_ && serves(*standby_loading_, standby_loading_->runtime, config)) ||
+      std::any_of(standby_queue_.begin(), standby_queue_.end(), queued)) {
+    return;
   }
-  if (retired_ && serves(retired_config_, retired_->info().runtime, config)) return true;  // warm already
-  if (standby_loading_) return false;
-  // The worker that loaded the last standby has finished (standby_loading_ is false): reap it. It
-  // released the mutex as its last step, so joining here cannot wait on us.
+  standby_queue_.push_back(config);
+  if (standby_running_) return;  // the loop takes it after the load in progress
+  // The loop has ended (standby_running_ is false, set as its last step under the mutex): reap it.
   if (standby_worker_.joinable()) standby_worker_.join();
-  if (standby_) graveyard_.push_back(std::move(standby_));  // a standby no longer wanted
-  std::vector<std::unique_ptr<Task>> freed;
-  freed.swap(graveyard_);
-  standby_config_ = config;
-  standby_loading_ = true;
-  standby_claimed_ = false;
-  standby_worker_ = std::thread([this, config, freed = std::move(freed)]() mutable {
+  standby_running_ = true;
+  standby_worker_ = std::thread(&ModelSwitcher::standby_loop, this);
+}
+
+void ModelSwitcher::standby_loop() {
+  for (;;) {
+    TaskConfig config;
+    std::vector<std::unique_ptr<Task>> freed;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      freed.swap(graveyard_);
+      if (standby_queue_.empty()) {
+        standby_running_ = false;
+        return;  // `freed` is destroyed here, off the pipeline thread
+      }
+      config = standby_queue_.front();
+      standby_queue_.erase(standby_queue_.begin());
+      standby_loading_ = config;
+    }
     freed.clear();
     std::string failure;
     std::unique_ptr<Task> prepared = prepare(config, &failure);
-    std::lock_guard<std::mutex> done(mutex_);
-    standby_loading_ = false;
+    std::lock_guard<std::mutex> lock(mutex_);
+    standby_loading_.reset();
     if (standby_claimed_) {  // a request is waiting for it: it is the switch
       standby_claimed_ = false;
-      standby_config_.reset();
       ready_ = std::move(prepared);
       failure_ = ready_ ? std::string() : failure;
       if (ready_) adopt(config, ready_->info().runtime);
     } else if (prepared) {
-      standby_ = std::move(prepared);
+      const std::string runtime = prepared->info().runtime;
+      add_to_pool({config, runtime, std::move(prepared)});
     } else {
-      standby_config_.reset();
       standby_failure_ = failure;
     }
-  });
-  return true;
+  }
 }
 
 bool ModelSwitcher::holds_warm(const SwitchRequest& request) const {
   std::lock_guard<std::mutex> lock(mutex_);
   const TaskConfig config = resolve(request);
-  return (standby_ && serves(*standby_config_, standby_->info().runtime, config)) ||
-         (retired_ && serves(retired_config_, retired_->info().runtime, config));
+  return std::any_of(pool_.begin(), pool_.end(), [&](const Held& h) { return serves(h.config, h.runtime, config); });
 }
 
 std::string ModelSwitcher::standby_failure() {
@@ -195,11 +220,14 @@ std::unique_ptr<Task> ModelSwitcher::take_ready(std::string* failure, SwitchRequ
 
 void ModelSwitcher::retire(std::unique_ptr<Task> old) {
   std::lock_guard<std::mutex> lock(mutex_);
-  // The task retired before (still here when the new one came warm, without a load) goes to the
-  // graveyard: the next load frees it off the pipeline thread.
-  if (retired_) graveyard_.push_back(std::move(retired_));
-  retired_ = std::move(old);  // taken back by a request for it, freed by the next preparation or the destructor
-  retired_config_ = previous_;
+  const std::string runtime = old->info().runtime;
+  add_to_pool({previous_, runtime, std::move(old)});  // a request for it takes it back warm
+  if (!graveyard_.empty() && !standby_running_) {
+    // A task evicted from the pool: freed by the standby thread, not here on the pipeline thread.
+    if (standby_worker_.joinable()) standby_worker_.join();
+    standby_running_ = true;
+    standby_worker_ = std::thread(&ModelSwitcher::standby_loop, this);
+  }
 }
 
 }  // namespace smartcamrt

@@ -165,7 +165,12 @@ void sleep_until(std::chrono::steady_clock::time_point until) {
   using std::chrono::steady_clock;
   uint64_t x = 0x9E3779B97F4A7C15ULL ^ index;
   while (!stopping.load(std::memory_order_relaxed)) {
-    const double t_s = static_cast<double>(now_ns() - start_ns.load(std::memory_order_relaxed)) / 1e9;
+    const int64_t start = start_ns.load(std::memory_order_relaxed);
+    if (start == 0) {  // spawned ahead of start(): wait for it
+      sleep_until(steady_clock::now() + std::chrono::milliseconds(5));
+      continue;
+    }
+    const double t_s = static_cast<double>(now_ns() - start) / 1e9;
     const double duty = worker_duty(schedule.busy_at(t_s), index);
     const steady_clock::time_point slice_start = steady_clock::now();
     const auto busy = std::chrono::duration_cast<steady_clock::duration>(slice * duty);
@@ -191,25 +196,25 @@ LoadGenerator::~LoadGenerator() {
   if (shared_) munmap(shared_, sizeof(Shared));
 }
 
-void LoadGenerator::start() {
-  if (running()) throw Error("load generator: already running");
+void LoadGenerator::spawn() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!pids_.empty()) return;
   if (!shared_) {
     void* memory = mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (memory == MAP_FAILED) throw Error(std::string("load generator: no shared memory: ") + std::strerror(errno));
     shared_ = new (memory) Shared();
   }
   shared_->stopping.store(0);
-  const int64_t start = now_ns();
-  shared_->start_ns.store(start);
-  start_ns_.store(start, std::memory_order_release);
-  running_.store(true, std::memory_order_release);
+  shared_->start_ns.store(0);  // the workers wait for start()
   const auto workers = static_cast<size_t>(std::ceil(schedule_.peak()));
   const pid_t parent = getpid();
   for (size_t i = 0; i < workers; ++i) {
     const pid_t pid = fork();
     if (pid < 0) {
       const std::string why = std::strerror(errno);
-      stop();
+      shared_->stopping.store(1);
+      for (const int started : pids_) waitpid(started, nullptr, 0);
+      pids_.clear();
       throw Error("load generator: cannot start worker " + std::to_string(i) + ": " + why);
     }
     if (pid == 0) {
@@ -221,9 +226,17 @@ void LoadGenerator::start() {
       signal(SIGTERM, SIG_DFL);
       worker_main(schedule_, i, slice_, shared_->start_ns, shared_->stopping, shared_->sink);
     }
-    std::lock_guard<std::mutex> lock(mutex_);
     pids_.push_back(pid);
   }
+}
+
+void LoadGenerator::start() {
+  if (running()) throw Error("load generator: already running");
+  spawn();
+  const int64_t start = now_ns();
+  start_ns_.store(start, std::memory_order_release);
+  shared_->start_ns.store(start);
+  running_.store(true, std::memory_order_release);
 }
 
 void LoadGenerator::stop() {

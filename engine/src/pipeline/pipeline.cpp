@@ -102,6 +102,8 @@ namespace {
 // The run itself, once the controller (if any) has fixed the start configuration.
 RunReport run_with(const RunConfig& config, std::unique_ptr<AdaptiveController> controller) {
   const LoadSchedule load = config.load.empty() ? LoadSchedule() : parse_load_schedule(config.load);
+  LoadGenerator load_generator(load);
+  if (!config.load.empty()) load_generator.spawn();  // before the models load: see spawn()
   RunReport report;
   report.run_id = make_run_id();
   report.out_dir = root_out_dir(config, report.run_id);
@@ -157,7 +159,6 @@ RunReport run_with(const RunConfig& config, std::unique_ptr<AdaptiveController> 
   const auto start = Clock::now();
   std::unique_ptr<TraceWriter> trace;
   if (!config.trace_path.empty()) trace = std::make_unique<TraceWriter>(config.trace_path, start);
-  LoadGenerator load_generator(load);
   if (!config.load.empty()) load_generator.start();
   std::vector<std::thread> threads;
   std::vector<std::exception_ptr> errors(streams.size());

@@ -114,13 +114,8 @@ void Stream::request_switch(const SwitchRequest& request) {
   requested_ = request;
 }
 
-void Stream::prepare_standby(const SwitchRequest& request) {
-  // At once where the switcher can start it (it is thread-safe), so that a standby can be loaded before
-  // the stream runs; else the stream passes it on between two items, once the load in progress ends.
-  if (switcher_->prepare_standby(request)) return;
-  std::lock_guard<std::mutex> lock(mutex_);
-  requested_standby_ = request;
-}
+// Straight to the switcher (thread-safe), so that a standby can load before the stream runs.
+void Stream::prepare_standby(const SwitchRequest& request) { switcher_->prepare_standby(request); }
 
 bool Stream::holds_warm(const SwitchRequest& request) const { return switcher_->holds_warm(request); }
 
@@ -167,10 +162,8 @@ void Stream::between_items() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (requested_) pending_switch_ = std::exchange(requested_, std::nullopt);
-    if (requested_standby_) pending_standby_ = std::exchange(requested_standby_, std::nullopt);
   }
   if (pending_switch_ && switcher_->request(*pending_switch_)) pending_switch_.reset();
-  if (pending_standby_ && switcher_->prepare_standby(*pending_standby_)) pending_standby_.reset();
   if (const std::string failed = switcher_->standby_failure(); !failed.empty()) {
     add_event("standby-failed:" + failed);
     std::fprintf(stderr, "stream %d: standby not loaded: %s\n", id_, failed.c_str());

@@ -97,7 +97,6 @@ class Stream : public AdaptableStream {
   int switches_ = 0;
   std::string pending_event_;
   std::optional<SwitchRequest> pending_switch_;
-  std::optional<SwitchRequest> pending_standby_;
   Clock::time_point end_;
   Clock::time_point next_checkpoint_{};  // the first processed item writes one at once
   std::atomic<bool> checkpoint_warned_{false};
@@ -106,7 +105,6 @@ class Stream : public AdaptableStream {
 
   mutable std::mutex mutex_;  // guards what the controller reads and writes
   std::optional<SwitchRequest> requested_;
-  std::optional<SwitchRequest> requested_standby_;
   struct WindowEntry {
     double t_s;
     double e2e_ms;  // < 0 for a dropped item

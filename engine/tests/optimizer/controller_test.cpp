@@ -39,6 +39,7 @@ class ScriptedStream : public AdaptableStream {
   void prepare_standby(const SwitchRequest& request) override {
     std::lock_guard<std::mutex> lock(mutex_);
     standby_requests.push_back(request);
+    if (loads_at_once) warm_models.push_back(request.model_path);
   }
   bool holds_warm(const SwitchRequest& request) const override {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -58,6 +59,7 @@ class ScriptedStream : public AdaptableStream {
   std::vector<SwitchRequest> requests;
   std::vector<SwitchRequest> standby_requests;
   std::vector<std::string> warm_models;  // what holds_warm() says yes to
+  bool loads_at_once = false;            // a standby asked for is warm at once
 
  private:
   mutable std::mutex mutex_;
@@ -157,7 +159,7 @@ TEST(AdaptiveController, TheFirstStandbyIsLoadedBeforeTheRunStarts) {
   params.standby_slowdown = 2.5;
   AdaptiveController controller(three_rungs(), params, "/models/heavy.onnx", "ort", 2);
   ScriptedStream stream;
-  stream.warm_models = {"/models/light.onnx"};  // loads at once here
+  stream.loads_at_once = true;
   controller.preload_standby({&stream}, std::chrono::milliseconds(1000));
   ASSERT_EQ(stream.standby_requests.size(), 1u);
   EXPECT_EQ(stream.standby_requests[0].model_path, "/models/light.onnx");

@@ -122,8 +122,8 @@ TEST(ModelSwitcher, AStandbyIsLoadedBesideTheRunningTaskAndARequestForItTakesEff
   ModelSwitcher switcher(base, source);
   const SwitchRequest to_b{b, "ort", 1, "down"};
   EXPECT_FALSE(switcher.holds_warm(to_b));
-  ASSERT_TRUE(switcher.prepare_standby(to_b));
-  EXPECT_TRUE(switcher.prepare_standby(to_b)) << "the same standby again: nothing new starts";
+  switcher.prepare_standby(to_b);
+  switcher.prepare_standby(to_b);  // the same standby again: nothing new starts
   ASSERT_TRUE(wait_warm(switcher, to_b));
   EXPECT_FALSE(switcher.busy()) << "a standby is not a switch";
   std::string failure;
@@ -139,7 +139,8 @@ TEST(ModelSwitcher, AStandbyIsLoadedBesideTheRunningTaskAndARequestForItTakesEff
   EXPECT_FALSE(switcher.holds_warm(to_b)) << "the standby was used up";
   switcher.retire(create_task(base));
   EXPECT_TRUE(switcher.holds_warm({a, "ort", 1, ""})) << "the task replaced is held for a revert";
-  EXPECT_TRUE(switcher.prepare_standby({a, "ort", 1, ""})) << "warm already: nothing to load";
+  switcher.prepare_standby({a, "ort", 1, ""});  // warm already: nothing to load
+  EXPECT_TRUE(switcher.holds_warm({a, "ort", 1, ""}));
 }
 
 TEST(ModelSwitcher, ARequestForAStandbyStillLoadingIsServedWhenItsLoadEnds) {
@@ -150,7 +151,7 @@ TEST(ModelSwitcher, ARequestForAStandbyStillLoadingIsServedWhenItsLoadEnds) {
   base.model_path = a;
   base.session.threads = 1;
   ModelSwitcher switcher(base, SourceInfo{});
-  ASSERT_TRUE(switcher.prepare_standby({b, "ort", 1, ""}));
+  switcher.prepare_standby({b, "ort", 1, ""});
   ASSERT_TRUE(switcher.request({b, "ort", 1, "now"}));  // the same configuration, at once after
   std::string failure;
   std::unique_ptr<Task> next = wait_ready(switcher, &failure);
@@ -159,13 +160,41 @@ TEST(ModelSwitcher, ARequestForAStandbyStillLoadingIsServedWhenItsLoadEnds) {
   EXPECT_FALSE(switcher.busy());
 }
 
+// The controller asks for the rungs a step down, and a second one, would take: both load, one after
+// the other, and stay; beyond kWarmPool the task used least recently goes.
+TEST(ModelSwitcher, StandbysLoadOneAfterAnotherAndThePoolKeepsTheMostRecentlyUsed) {
+  const std::string dir = testing::make_temp_dir("switcher-pool");
+  TaskConfig base;
+  base.model_path = testing::save_constant_yolo_model(dir + "/run.onnx", 32, std::vector<float>(8, 0.f), 8);
+  base.runtime = "ort";
+  base.session.threads = 1;
+  ModelSwitcher switcher(base, SourceInfo{});
+  std::vector<SwitchRequest> models;
+  for (const char* name : {"m1", "m2", "m3", "m4"}) {
+    const std::string path =
+        testing::save_constant_yolo_model(dir + "/" + name + ".onnx", 32, std::vector<float>(8, 0.f), 8);
+    models.push_back({path, "ort", 1, name});
+  }
+  switcher.prepare_standby(models[0]);
+  switcher.prepare_standby(models[1]);
+  ASSERT_TRUE(wait_warm(switcher, models[0]));
+  ASSERT_TRUE(wait_warm(switcher, models[1]));
+  switcher.prepare_standby(models[2]);
+  ASSERT_TRUE(wait_warm(switcher, models[2]));
+  static_assert(ModelSwitcher::kWarmPool == 3, "the counts below assume a pool of three");
+  switcher.prepare_standby(models[3]);  // a fourth: m1, held longest, goes
+  ASSERT_TRUE(wait_warm(switcher, models[3]));
+  EXPECT_FALSE(switcher.holds_warm(models[0]));
+  for (size_t i = 1; i < 4; ++i) EXPECT_TRUE(switcher.holds_warm(models[i])) << models[i].reason;
+}
+
 TEST(ModelSwitcher, AStandbyThatFailsToLoadIsReportedOnceAndNotHeld) {
   const std::string dir = testing::make_temp_dir("switcher-standby-bad");
   TaskConfig base;
   base.model_path = testing::save_constant_yolo_model(dir + "/a.onnx", 32, std::vector<float>(8, 0.f), 8);
   ModelSwitcher switcher(base, SourceInfo{});
   const SwitchRequest missing{dir + "/missing.onnx", "ort", 1, ""};
-  ASSERT_TRUE(switcher.prepare_standby(missing));
+  switcher.prepare_standby(missing);
   std::string failure;
   for (int i = 0; i < 500 && failure.empty(); ++i) {
     failure = switcher.standby_failure();

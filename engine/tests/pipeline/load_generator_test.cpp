@@ -159,6 +159,18 @@ TEST(LoadGenerator, TheWorkersAreOtherProcessesNotThisOnesThreads) {
   EXPECT_LT(process_cpu_s() - before, 0.1) << "this process only waits";
 }
 
+TEST(LoadGenerator, SpawnedWorkersWaitForStart) {
+  LoadGenerator generator(parse_load_schedule("0s:1"));
+  generator.spawn();
+  ASSERT_EQ(generator.worker_pids().size(), 1u);
+  EXPECT_FALSE(generator.running());
+  EXPECT_LT(cpu_during(generator, milliseconds(300)), 0.05) << "spawned, not started: idle";
+  const std::vector<int> pids = generator.worker_pids();
+  generator.start();
+  EXPECT_EQ(generator.worker_pids(), pids) << "start() uses the workers spawned";
+  EXPECT_GE(cpu_reaching(generator, 0.15, milliseconds(5000)), 0.15);
+}
+
 TEST(LoadGenerator, AFractionalLevelBurnsOnlyPartOfEachSlice) {
   LoadGenerator generator(parse_load_schedule("0s:0.5"));
   generator.start();

@@ -100,7 +100,8 @@ class AdaptiveController {
 
  private:
   Observation gather(double now_s);
-  // Asks every stream to hold the rung a step down would take (standby_rung()) when it changed.
+  // Asks every stream to hold warm the rung a step down would take (standby_rung()) and the one a
+  // second step down would take, when they changed.
   void keep_standby(double now_s);
   bool room_for_standby(const Observation& obs) const;
   bool warm_everywhere(size_t rung) const;
@@ -121,8 +122,7 @@ class AdaptiveController {
   };
   std::optional<Pending> pending_;
   bool switch_failed_ = false;
-  std::optional<size_t> standby_;        // the rung the streams were last asked to hold warm
-  std::optional<size_t> previous_rung_;  // the rung replaced last: the streams keep it warm
+  std::vector<size_t> standby_;  // the rungs the streams were last asked to hold warm
   std::vector<DecisionRecord> decisions_;
 };
 

@@ -3,12 +3,13 @@
 // Task on a background thread and warming it up (first inferences are slow in every runtime);
 // the pipeline thread takes it between two frames, so no frame waits for the load.
 //
-// Besides the running task it can hold two more, loaded and warm: the task replaced last (a revert
-// takes it back at once) and a standby the controller asks for (the rung a step down would take, so
-// that a step down under load does not wait seconds for a load under that very load).
+// Besides the running task it holds a few more, loaded and warm (a pool of kWarmPool, least recently
+// used out first): the tasks replaced (a revert takes one back at once) and the standbys the
+// controller asks for (the rungs a step down would take, so that a step down under load does not wait
+// seconds for a load under that very load). Standbys load one after another on one background thread.
 //
-// Thread-safety: request(), prepare_standby(), holds_warm() and busy() may be called from any thread;
-// take_ready() and retire() by the pipeline thread only.
+// Thread-safety: request(), prepare_standby(), holds_warm(), standby_failure() and busy() may be
+// called from any thread; take_ready() and retire() by the pipeline thread only.
 #include <atomic>
 #include <memory>
 #include <mutex>
@@ -53,16 +54,17 @@ class ModelSwitcher {
   void set_current(const std::string& model_path, const std::string& runtime, int threads);
   bool busy() const { return busy_.load(); }
 
-  // Loads and warms `request`'s configuration in the background and keeps it until a request for it
-  // (served at once, or as soon as the load ends) or until another standby replaces it. Nothing
-  // happens when that standby is already held or loading; false (ask again later) while another
-  // standby is still loading. A standby that fails to load is dropped, reported through `failure` of
-  // the next standby_failure() call, and not kept.
-  bool prepare_standby(const SwitchRequest& request);
-  // Whether `request`'s configuration is loaded and warm beside the running task (the standby or the
-  // task replaced last): a request for it takes effect at the next item.
+  // Queues `request`'s configuration to be loaded and warmed in the background and kept in the pool
+  // (nothing when it is held, loading or queued already). A request for it while it loads is served
+  // as soon as the load ends. A standby that fails to load is reported once through
+  // standby_failure() and not kept.
+  void prepare_standby(const SwitchRequest& request);
+  // Whether `request`'s configuration is loaded and warm beside the running task: a request for it
+  // takes effect at the next item.
   bool holds_warm(const SwitchRequest& request) const;
   std::string standby_failure();
+
+  static constexpr size_t kWarmPool = 3;  // tasks held besides the running one
 
  private:
   void join_worker();
@@ -78,17 +80,24 @@ class ModelSwitcher {
   std::string failure_;
   std::atomic<bool> busy_{false};
   std::thread worker_;
-  std::unique_ptr<Task> retired_;
-  TaskConfig previous_;        // what base_ was before the last prepared task took over
-  TaskConfig retired_config_;  // retired_'s configuration
+  struct Held {
+    TaskConfig config;
+    std::string runtime;  // what the task runs on (config.runtime may be empty: chosen by suffix)
+    std::unique_ptr<Task> task;
+  };
+  std::vector<Held> pool_;  // least recently used first
+  TaskConfig previous_;     // what base_ was before the last task taken over: the one retired next
+  std::unique_ptr<Task> take_from_pool(const TaskConfig& config);  // mutex_ held
+  void add_to_pool(Held held);                                     // mutex_ held; evicts to the graveyard
+  void standby_loop();
 
   std::thread standby_worker_;
-  std::unique_ptr<Task> standby_;
-  std::optional<TaskConfig> standby_config_;  // what the standby is (or is being) loaded for
-  bool standby_loading_ = false;
-  bool standby_claimed_ = false;  // a request came for the standby while it loaded: it becomes ready_
+  std::vector<TaskConfig> standby_queue_;      // next first
+  std::optional<TaskConfig> standby_loading_;  // what the standby worker loads now
+  bool standby_claimed_ = false;               // a request came for the standby that loads: it becomes ready_
+  bool standby_running_ = false;               // standby_worker_ is in its loop
   std::string standby_failure_;
-  std::vector<std::unique_ptr<Task>> graveyard_;  // tasks let go on the pipeline thread: the next worker frees them
+  std::vector<std::unique_ptr<Task>> graveyard_;  // tasks let go on the pipeline thread: a worker frees them
 };
 
 }  // namespace smartcamrt
