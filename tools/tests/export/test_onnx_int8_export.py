@@ -67,8 +67,12 @@ def export_int8(out: Path, *options: str) -> dict:
 
 @pytest.fixture(scope="module")
 def int8_export(assets, tmp_path_factory) -> dict:
-    """The default: no preset, no target named."""
-    return export_int8(tmp_path_factory.mktemp("onnx-int8"))
+    """The default: no preset, no target named. Module-scoped fixtures are set up before the autouse
+    per-test $SMARTCAMRT_HOME, so this one sets its own (empty): a sensitivity analysis cached on the
+    machine must not change what the test sees."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SMARTCAMRT_HOME", str(tmp_path_factory.mktemp("smartcamrt-home")))
+        return export_int8(tmp_path_factory.mktemp("onnx-int8"))
 
 
 def test_row():
