@@ -5,6 +5,7 @@ artifact (``smartcamrt bench``), and COCO mAP50-95 / mAP50 on coco128's evaluati
 
     flock /tmp/smartcamrt-heavy.lock .venv/bin/python scripts/bench/compression.py \
         --baseline ~/.cache/smartcamrt/models/yolov5n-320.{onnx,tflite,pte} \
+        $M/yolov5n-320.openvino.xml $M/yolov5n-320.fp16.{tflite,openvino.xml} \
         $M/yolov5n-320.int8.* $M/yolov5n-qat-320.int8.pte ~/.cache/smartcamrt/compression/*.onnx \
         [--runs 100] [--rounds 3] [--threads 2] [--no-eval] [--out runs/compression]
 
@@ -78,6 +79,8 @@ def describe(model: Path, meta: dict) -> dict:
         variant = fmt + (" (QAT)" if record is not None else "")
         if meta.get("precision") == "fp32":
             variant += " fp32"
+        elif meta.get("precision") == "fp16":
+            variant += " (fp16 weights)"
     else:
         recipe = record["recipe"]
         what = "channels" if record["method"] == "structured" else "conv weights (unstructured)"
@@ -143,7 +146,7 @@ def plot(rows: list[dict], runtime: str, path: Path, cpu: str) -> bool:
     fig, ax = plt.subplots(figsize=(11, 5.5))
     for number, row in enumerate(points, 1):  # numbered points, names in the legend: labels never collide
         x, y = row[f"{runtime}_p50_ms"], row["mAP50-95"]
-        marker = "s" if row["precision"] == "int8" else ("^" if "prune" in row["model"] else "o")
+        marker = {"int8": "s", "fp16": "D"}.get(row["precision"], "^" if "prune" in row["model"] else "o")
         ax.scatter(x, y, marker=marker, s=40, label=f"{number}: {row['variant']}")
         ax.annotate(str(number), (x, y), fontsize=8, xytext=(4, 3), textcoords="offset points")
     ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
