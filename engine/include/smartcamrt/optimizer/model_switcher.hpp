@@ -40,15 +40,15 @@ class ModelSwitcher {
 
   // Starts preparing; false (and nothing starts) while another switch is still being prepared.
   // A request that keeps the model (runtime or threads only) applies to the model in use, which the
-  // pipeline reports through set_current(). A request for the task replaced last (a revert from a
-  // probe) gets that task back, still warm, at once.
+  // pipeline reports through set_current(). A request for a task held warm (one replaced, a standby)
+  // gets it at once; for a standby still loading, as soon as its load ends.
   bool request(const SwitchRequest& request);
   // The prepared task, once ready; nullptr otherwise. A failed preparation is reported once
   // through `failure` (one line) and leaves the current task in place. `taken` (optional) receives
   // the request that was served.
   std::unique_ptr<Task> take_ready(std::string* failure, SwitchRequest* taken = nullptr);
-  // Hands the replaced task over: kept until the next switch (a revert takes it back), destroyed off
-  // the pipeline thread.
+  // Hands the replaced task over: kept warm in the pool (a revert takes it back) until it is the least
+  // recently used beyond kWarmPool, then destroyed off the pipeline thread.
   void retire(std::unique_ptr<Task> old);
   // The configuration now in use: what a partial request (runtime= alone) starts from.
   void set_current(const std::string& model_path, const std::string& runtime, int threads);
