@@ -20,19 +20,33 @@ std::unique_ptr<Task> wait_ready(ModelSwitcher& switcher, std::string* failure) 
   return nullptr;
 }
 
+// Two tiny detectors in a fresh folder (a: 32 px, b: 64 px), a configuration on a, and a 64x48 source.
+struct TwoModels {
+  std::string a, b;
+  TaskConfig base;
+  SourceInfo source;
+};
+
+TwoModels two_models(const std::string& folder, const std::string& runtime) {
+  const std::string dir = testing::make_temp_dir(folder);
+  TwoModels m;
+  m.a = testing::save_constant_yolo_model(dir + "/a.onnx", 32, std::vector<float>(8, 0.f), 8);
+  m.b = testing::save_constant_yolo_model(dir + "/b.onnx", 64, std::vector<float>(7, 0.f), 7);
+  m.base.model_path = m.a;
+  m.base.runtime = runtime;
+  m.base.session.threads = 1;
+  m.source.width = 64;
+  m.source.height = 48;
+  return m;
+}
+
 }  // namespace
 
 TEST(ModelSwitcher, PreparesTheRequestedModelInTheBackground) {
-  const std::string dir = testing::make_temp_dir("switcher");
-  const std::string a = testing::save_constant_yolo_model(dir + "/a.onnx", 32, std::vector<float>(8, 0.f), 8);
-  const std::string b = testing::save_constant_yolo_model(dir + "/b.onnx", 64, std::vector<float>(7, 0.f), 7);
-  TaskConfig base;
-  base.model_path = a;
-  base.session.threads = 1;
-  SourceInfo source;
-  source.width = 64;
-  source.height = 48;
-  ModelSwitcher switcher(base, source);
+  const TwoModels m = two_models("switcher", "");
+  const std::string &a = m.a, &b = m.b;
+  const TaskConfig& base = m.base;
+  ModelSwitcher switcher(base, m.source);
   std::string failure;
   EXPECT_EQ(switcher.take_ready(&failure), nullptr);  // nothing requested
   ASSERT_TRUE(switcher.request({b, "", 0, ""}));
@@ -50,17 +64,10 @@ TEST(ModelSwitcher, PreparesTheRequestedModelInTheBackground) {
 
 // A revert from a probe must not wait for a load: the task replaced last comes back as it was.
 TEST(ModelSwitcher, ARequestForTheTaskReplacedLastGetsItBackWarmAtOnce) {
-  const std::string dir = testing::make_temp_dir("switcher-back");
-  const std::string a = testing::save_constant_yolo_model(dir + "/a.onnx", 32, std::vector<float>(8, 0.f), 8);
-  const std::string b = testing::save_constant_yolo_model(dir + "/b.onnx", 64, std::vector<float>(7, 0.f), 7);
-  TaskConfig base;
-  base.model_path = a;
-  base.runtime = "ort";
-  base.session.threads = 1;
-  SourceInfo source;
-  source.width = 64;
-  source.height = 48;
-  ModelSwitcher switcher(base, source);
+  const TwoModels m = two_models("switcher-back", "ort");
+  const std::string &a = m.a, &b = m.b;
+  const TaskConfig& base = m.base;
+  ModelSwitcher switcher(base, m.source);
   std::unique_ptr<Task> running = create_task(base);
   Task* const original = running.get();
   std::string failure;
@@ -109,17 +116,10 @@ bool wait_warm(const ModelSwitcher& switcher, const SwitchRequest& request) {
 
 // A step down under load must not wait for a load under that load: the standby is that rung, warm.
 TEST(ModelSwitcher, AStandbyIsLoadedBesideTheRunningTaskAndARequestForItTakesEffectAtOnce) {
-  const std::string dir = testing::make_temp_dir("switcher-standby");
-  const std::string a = testing::save_constant_yolo_model(dir + "/a.onnx", 32, std::vector<float>(8, 0.f), 8);
-  const std::string b = testing::save_constant_yolo_model(dir + "/b.onnx", 64, std::vector<float>(7, 0.f), 7);
-  TaskConfig base;
-  base.model_path = a;
-  base.runtime = "ort";
-  base.session.threads = 1;
-  SourceInfo source;
-  source.width = 64;
-  source.height = 48;
-  ModelSwitcher switcher(base, source);
+  const TwoModels m = two_models("switcher-standby", "ort");
+  const std::string &a = m.a, &b = m.b;
+  const TaskConfig& base = m.base;
+  ModelSwitcher switcher(base, m.source);
   const SwitchRequest to_b{b, "ort", 1, "down"};
   EXPECT_FALSE(switcher.holds_warm(to_b));
   switcher.prepare_standby(to_b);
