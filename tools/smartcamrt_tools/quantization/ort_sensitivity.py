@@ -49,6 +49,7 @@ from ..errors import ToolError
 from .config import QuantConfig
 from .float_blocks import conv_blocks
 from .presets import QUANT_PRESETS, get_preset
+from .sensitivity import check_imgsz, conclusion
 
 VERSION = 3  # 2: scored on held-out folds; 3: ranked by output error on video frames
 # Presets that compute another preset's integers (quantization/presets.py): they share its analysis.
@@ -410,15 +411,11 @@ def describe(result: dict) -> list[str]:
         lines.append(f"  {row['block']:>14} in float removes {row['gain'] * 100:+.1f} % of the output error")
     for step in result["steps"][1:]:
         lines.append(f"  float {', '.join(step['keep_float'])}: mAP50-95 {step['mAP50-95']:.4f}")
-    lines.append(
-        f"keep in float: {', '.join(result['keep_float']) or 'nothing'} -> drop {result['drop_points']:.2f} "
-        f"points ({'goal met' if result['goal_met'] else 'goal NOT met'}); {result['file']}"
-    )
+    lines.append(conclusion(result))
     return lines
 
 
 def main_analyse(config: OrtSensitivityConfig, force: bool) -> None:
-    if config.imgsz <= 0 or config.imgsz % 32:
-        raise ToolError(f"--imgsz {config.imgsz} must be a positive multiple of 32")
+    check_imgsz(config.imgsz)
     for line in describe(analyse(config, force=force)):
         print(line)

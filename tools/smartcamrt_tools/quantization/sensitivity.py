@@ -236,15 +236,24 @@ def describe(result: dict) -> list[str]:
     lines = [f"fp32 {fp32:.4f}, every block int8 {all_int8:.4f} ({(fp32 - all_int8) * 100:.2f} points lost)"]
     for row in sorted(result["per_block"], key=lambda r: -r["gain"])[:5]:
         lines.append(f"  {row['block']:>14} in float regains {row['gain'] * 100:+.2f} points")
-    lines.append(
-        f"keep in float: {', '.join(result['keep_float']) or 'nothing'} -> drop {result['drop_points']:.2f} "
-        f"points ({'goal met' if result['goal_met'] else 'goal NOT met'}); {result['file']}"
-    )
+    lines.append(conclusion(result))
     return lines
 
 
+def conclusion(result: dict) -> str:
+    """An analysis's last line, for every scheme: the blocks kept float, the drop, whether the goal is met."""
+    return (
+        f"keep in float: {', '.join(result['keep_float']) or 'nothing'} -> drop {result['drop_points']:.2f} "
+        f"points ({'goal met' if result['goal_met'] else 'goal NOT met'}); {result['file']}"
+    )
+
+
+def check_imgsz(imgsz: int) -> None:
+    if imgsz <= 0 or imgsz % 32:
+        raise ToolError(f"--imgsz {imgsz} must be a positive multiple of 32")
+
+
 def main_analyse(config: SensitivityConfig, force: bool) -> None:
-    if config.imgsz <= 0 or config.imgsz % 32:
-        raise ToolError(f"--imgsz {config.imgsz} must be a positive multiple of 32")
+    check_imgsz(config.imgsz)
     for line in describe(analyse(config, force=force)):
         print(line)
