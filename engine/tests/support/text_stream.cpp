@@ -83,4 +83,13 @@ TextSwitchRun run_text_switch(const std::string& dir, const std::string& model, 
   return run;
 }
 
+void expect_alternating_answers(const TextSwitchRun& run, size_t count) {
+  EXPECT_EQ(run.report.processed, static_cast<int64_t>(count));
+  ASSERT_EQ(run.answers.size(), count);
+  for (size_t i = 0; i < run.answers.size(); ++i) {
+    EXPECT_EQ(run.answers[i]["index"], i);
+    EXPECT_EQ(run.answers[i]["label_name"], i % 2 ? "positive" : "negative") << i;
+  }
+}
+
 }  // namespace smartcamrt::testing

@@ -25,6 +25,10 @@ TextSwitchRun run_text_switch(const std::string& dir, const std::string& model, 
                               const std::vector<std::string>& before, const std::vector<std::string>& during,
                               const std::vector<std::string>& after);
 
+// `count` texts processed and answered once each, in input order, each labelled as written: the inputs
+// alternate a negative (even index) and a positive (odd index) sentence.
+void expect_alternating_answers(const TextSwitchRun& run, size_t count);
+
 // RUN/predictions.jsonl, a JSON value per line, in order.
 std::vector<nlohmann::json> read_predictions(const std::string& run_dir);
 

@@ -28,12 +28,8 @@ TEST(TextSwitch, AWordPieceModelGivesWayToAWordModelBetweenTwoTexts) {
   const testing::TextSwitchRun run = testing::run_text_switch(dir, a, b, before, {}, after);
 
   EXPECT_EQ(run.report.switches, 1);
-  EXPECT_EQ(run.report.processed, 20);
+  testing::expect_alternating_answers(run, 20);
   ASSERT_EQ(run.answers.size(), 20u);
-  for (size_t i = 0; i < run.answers.size(); ++i) {
-    EXPECT_EQ(run.answers[i]["index"], i);
-    EXPECT_EQ(run.answers[i]["label_name"], i % 2 ? "positive" : "negative") << i;
-  }
   EXPECT_EQ(run.answers[9]["tokens"], 4);   // [CLS] good movie [SEP]
   EXPECT_EQ(run.answers[11]["tokens"], 3);  // it's great ! (words: no special tokens)
   ASSERT_EQ(run.models.size(), 20u);
