@@ -36,7 +36,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("step", choices=("check", "prune"))
     parser.add_argument("--target", type=float, default=0.6, help="FLOPs ratio to reach (prune)")
     parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--lr", type=float, default=0.001)
+    parser.add_argument("--lr", type=float, default=FineTuneConfig.lr)
+    parser.add_argument(
+        "--weight-decay", type=float, default=FineTuneConfig.weight_decay, help="on convolution weights"
+    )
     parser.add_argument("--frame-step", type=int, default=2, help="every n-th video frame")
     parser.add_argument("--train-bn", action="store_true", help="BatchNorm statistics follow the frames")
     parser.add_argument("--imgsz", type=int, default=320)
@@ -87,14 +90,18 @@ def main(argv: list[str] | None = None) -> None:
 
     images = load_distillation_images(args.imgsz, step=args.frame_step)
     print(f"distilling {args.epochs} epochs on {images.shape[0]} unlabelled images")
-    config = FineTuneConfig(epochs=args.epochs, lr=args.lr)
+    config = FineTuneConfig(epochs=args.epochs, lr=args.lr, weight_decay=args.weight_decay)
     start = time.monotonic()
     history = distill_unlabelled(student, teacher, images, config, freeze_bn=not args.train_bn)
     after = count_cost(student, args.imgsz)
     kind = f"p{round(args.target * 100)}" if args.step == "prune" else "r0"
     stem = f"yolov5n-framekd-{kind}-e{args.epochs}"
     stem += "-bn" if args.train_bn else ""
+    # only the settings that differ from the defaults, so the earlier runs' names stay what they were
+    stem += f"-lr{args.lr:g}" if args.lr != FineTuneConfig.lr else ""
+    stem += f"-wd{args.weight_decay:g}" if args.weight_decay != FineTuneConfig.weight_decay else ""
     record.update(
+        config=config.to_dict(),
         history=history,
         train_seconds=round(time.monotonic() - start, 1),
         images=int(images.shape[0]),

@@ -144,3 +144,25 @@ def test_distill_unlabelled_moves_a_pruned_student_towards_its_teacher(tiny_mode
         if isinstance(module, torch.nn.BatchNorm2d):
             assert torch.equal(module.running_mean, stats[name])
     assert not student.training
+
+
+@pytest.mark.parametrize("weight_decay", [0.0, 0.05])
+def test_an_unpruned_student_moves_only_through_weight_decay(tiny_model, weight_decay):
+    # student = teacher, frozen BatchNorm: the distillation loss is 0 and its gradient is 0 up to rounding
+    # (logsigmoid's backward, ~1e-7), so without weight decay the weights stay put to ~1e-9; with it they
+    # shrink (docs/compression.md, "Distillation on video frames")
+    teacher = copy.deepcopy(tiny_model)
+    images = torch.randint(0, 256, (16, 3, 64, 64), dtype=torch.uint8)
+    config = FineTuneConfig(epochs=2, batch_size=8, lr=0.01, weight_decay=weight_decay)
+    distill_unlabelled(tiny_model, teacher, images, config, show_progress=False, log=lambda _: None)
+    reference = teacher.state_dict()
+    moved = {
+        n: (p - reference[n]).abs().max().item()
+        for n, p in tiny_model.state_dict().items()
+        if p.dtype.is_floating_point
+    }
+    if weight_decay == 0:
+        assert max(moved.values()) < 1e-7
+    else:
+        assert max(d for n, d in moved.items() if n.endswith("conv.weight")) > 1e-4
+        assert max(d for n, d in moved.items() if ".bn." in n) < 1e-4  # BatchNorm has no weight decay
