@@ -6,6 +6,7 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "bgr_to_rgb.hpp"
 #include "smartcamrt/core/error.hpp"
 
 namespace smartcamrt {
@@ -37,12 +38,13 @@ LetterboxMeta compute_letterbox(int src_width, int src_height, int dst_width, in
 
 namespace {
 
-// Resize (OpenCV's INTER_LINEAR: the same arithmetic as the Python reference's cv2.resize), then
-// SIMD passes straight into the tensor: the padding border only (each inner element is written once),
-// BGR -> R, G, B planes or interleaved RGB, and bytes -> floats scaled by 1/255. A fused resize of our
-// own was tried and was slower (docs/benchmarks.md, "Engine overhead").
+// Resize (OpenCV's INTER_LINEAR: the same arithmetic as the Python reference's cv2.resize), then one
+// SIMD pass straight into the tensor (bgr_to_rgb.hpp): BGR -> R, G, B planes or interleaved RGB, bytes ->
+// floats scaled by 1/255; and the padding border only, unless the caller says the tensor has it already.
+// A fused resize of our own was tried and was slower (docs/benchmarks.md, "Engine overhead").
 template <typename T>
-void letterbox_into(const cv::Mat& bgr, const LetterboxMeta& meta, T* tensor, bool planar, T pad_value) {
+void letterbox_into(const cv::Mat& bgr, const LetterboxMeta& meta, T* tensor, bool planar, T pad_value,
+                    LetterboxBorder border) {
   if (bgr.type() != CV_8UC3 || bgr.cols != meta.src_width || bgr.rows != meta.src_height) {
     throw Error("letterbox: expected an 8-bit BGR image of " + std::to_string(meta.src_width) + "x" +
                 std::to_string(meta.src_height));
@@ -53,16 +55,17 @@ void letterbox_into(const cv::Mat& bgr, const LetterboxMeta& meta, T* tensor, bo
                        meta.resized_height);
   // The padding: the four bands around the inner rectangle, in each plane (or the one interleaved image).
   const auto pad = [&](cv::Mat image) {
+    if (border == LetterboxBorder::kKeep) return;
     const cv::Scalar value = cv::Scalar::all(static_cast<double>(pad_value));
     image.rowRange(0, inner.y).setTo(value);
     image.rowRange(inner.y + inner.height, dst_h).setTo(value);
     image(cv::Rect(0, inner.y, inner.x, inner.height)).setTo(value);
     image(cv::Rect(inner.x + inner.width, inner.y, dst_w - inner.x - inner.width, inner.height)).setTo(value);
   };
-  // Scratch images kept per thread and reused (OpenCV writes into a Mat of the right size in place): a
-  // fresh megabyte or two per frame is, with malloc's mmap threshold fixed (cli/main.cpp), an mmap and
-  // its page faults every frame (measured at 640: pre 1.3 -> 2.4 ms with fresh images).
-  thread_local cv::Mat scratch_resized, scratch_channels[3], scratch_rgb;
+  // The resized image is kept per thread and reused (OpenCV writes into a Mat of the right size in place):
+  // a fresh megabyte per frame is, with malloc's mmap threshold fixed (cli/main.cpp), an mmap and its
+  // page faults every frame (measured at 640: pre 1.3 -> 2.4 ms with fresh images).
+  thread_local cv::Mat scratch_resized;
   cv::Mat resized;
   if (bgr.cols == meta.resized_width && bgr.rows == meta.resized_height) {
     resized = bgr;
@@ -70,40 +73,34 @@ void letterbox_into(const cv::Mat& bgr, const LetterboxMeta& meta, T* tensor, bo
     cv::resize(bgr, scratch_resized, inner.size(), 0, 0, cv::INTER_LINEAR);
     resized = scratch_resized;
   }
-  // Bytes -> the tensor's type; 1/255 as a float, so p * (1.f / 255.f) exactly as before.
-  const double scale = std::is_same_v<T, float> ? static_cast<double>(1.f / 255.f) : 1.0;
+  const size_t first = static_cast<size_t>(inner.y) * static_cast<size_t>(dst_w) + static_cast<size_t>(inner.x);
   if (planar) {
     const size_t plane = static_cast<size_t>(dst_w) * static_cast<size_t>(dst_h);
-    cv::split(resized, scratch_channels);  // B, G, R
-    for (int c = 0; c < 3; ++c) {
-      cv::Mat out(dst_h, dst_w, CV_MAKETYPE(kDepth, 1), tensor + static_cast<size_t>(2 - c) * plane);
-      pad(out);
-      scratch_channels[c].convertTo(out(inner), kDepth, scale);
-    }
+    for (int c = 0; c < 3; ++c) pad(cv::Mat(dst_h, dst_w, CV_MAKETYPE(kDepth, 1), tensor + c * plane));
+    detail::bgr_to_rgb_planes(resized, tensor + first, tensor + plane + first, tensor + 2 * plane + first,
+                              static_cast<size_t>(dst_w));
   } else {
-    cv::Mat out(dst_h, dst_w, CV_MAKETYPE(kDepth, 3), tensor);
-    pad(out);
-    cv::cvtColor(resized, scratch_rgb, cv::COLOR_BGR2RGB);
-    scratch_rgb.convertTo(out(inner), kDepth, scale);
+    pad(cv::Mat(dst_h, dst_w, CV_MAKETYPE(kDepth, 3), tensor));
+    detail::bgr_to_rgb_interleaved(resized, tensor + 3 * first, 3 * static_cast<size_t>(dst_w));
   }
 }
 
 }  // namespace
 
-void letterbox_to_chw(const cv::Mat& bgr, const LetterboxMeta& meta, float* chw) {
-  letterbox_into(bgr, meta, chw, true, kPadValue);
+void letterbox_to_chw(const cv::Mat& bgr, const LetterboxMeta& meta, float* chw, LetterboxBorder border) {
+  letterbox_into(bgr, meta, chw, true, kPadValue, border);
 }
 
-void letterbox_to_hwc(const cv::Mat& bgr, const LetterboxMeta& meta, float* hwc) {
-  letterbox_into(bgr, meta, hwc, false, kPadValue);
+void letterbox_to_hwc(const cv::Mat& bgr, const LetterboxMeta& meta, float* hwc, LetterboxBorder border) {
+  letterbox_into(bgr, meta, hwc, false, kPadValue, border);
 }
 
-void letterbox_to_chw(const cv::Mat& bgr, const LetterboxMeta& meta, uint8_t* chw) {
-  letterbox_into(bgr, meta, chw, true, kPadPixel);
+void letterbox_to_chw(const cv::Mat& bgr, const LetterboxMeta& meta, uint8_t* chw, LetterboxBorder border) {
+  letterbox_into(bgr, meta, chw, true, kPadPixel, border);
 }
 
-void letterbox_to_hwc(const cv::Mat& bgr, const LetterboxMeta& meta, uint8_t* hwc) {
-  letterbox_into(bgr, meta, hwc, false, kPadPixel);
+void letterbox_to_hwc(const cv::Mat& bgr, const LetterboxMeta& meta, uint8_t* hwc, LetterboxBorder border) {
+  letterbox_into(bgr, meta, hwc, false, kPadPixel, border);
 }
 
 Box to_source(const Box& model_box, const LetterboxMeta& meta) {

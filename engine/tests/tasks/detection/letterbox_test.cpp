@@ -155,6 +155,43 @@ TEST(Letterbox, SameTensorAsResizeThenConvertForManySizes) {
   }
 }
 
+// kKeep writes the image area only: a border painted by an earlier call stays as it was, in every layout.
+TEST(Letterbox, KeptBorderIsLeftAsItWasAndTheImageAreaIsWritten) {
+  cv::RNG random(7);
+  cv::Mat first(576, 768, CV_8UC3), second(576, 768, CV_8UC3);
+  random.fill(first, cv::RNG::UNIFORM, 0, 256);
+  random.fill(second, cv::RNG::UNIFORM, 0, 256);
+  const LetterboxMeta meta = compute_letterbox(768, 576, 320, 320);  // 320x240, border top and bottom
+  ASSERT_GT(meta.pad_y, 0.f);
+  const size_t size = 3 * 320 * 320;
+  const auto check = [&](auto letterbox, auto sentinel, bool planar) {
+    using T = decltype(sentinel);
+    std::vector<T> tensor(size);
+    letterbox(first, tensor.data(), LetterboxBorder::kPaint);
+    letterbox(second, tensor.data(), LetterboxBorder::kKeep);
+    EXPECT_EQ(tensor, reference_letterbox<T>(second, meta, planar)) << "kept border after a painted one";
+
+    std::vector<T> unpainted(size, sentinel);
+    letterbox(second, unpainted.data(), LetterboxBorder::kKeep);
+    const std::vector<T> expected = reference_letterbox<T>(second, meta, planar);
+    size_t border = 0;
+    for (size_t i = 0; i < size; ++i) {
+      const size_t pixel = planar ? i % (320 * 320) : i / 3;
+      const bool in_border = pixel / 320 < static_cast<size_t>(meta.pad_y) ||
+                             pixel / 320 >= static_cast<size_t>(meta.pad_y) + static_cast<size_t>(meta.resized_height);
+      border += in_border;
+      ASSERT_EQ(unpainted[i], in_border ? sentinel : expected[i]) << i;
+    }
+    EXPECT_EQ(border, size / 4);  // 80 of 320 rows
+  };
+  check([&](const cv::Mat& bgr, float* t, LetterboxBorder b) { letterbox_to_chw(bgr, meta, t, b); }, -1.f, true);
+  check([&](const cv::Mat& bgr, float* t, LetterboxBorder b) { letterbox_to_hwc(bgr, meta, t, b); }, -1.f, false);
+  check([&](const cv::Mat& bgr, uint8_t* t, LetterboxBorder b) { letterbox_to_chw(bgr, meta, t, b); }, uint8_t{1},
+        true);
+  check([&](const cv::Mat& bgr, uint8_t* t, LetterboxBorder b) { letterbox_to_hwc(bgr, meta, t, b); }, uint8_t{1},
+        false);
+}
+
 TEST(Letterbox, RejectsImagesOfTheWrongSizeOrType) {
   const LetterboxMeta meta = compute_letterbox(4, 4, 8, 8);
   std::vector<float> chw(3 * 64);

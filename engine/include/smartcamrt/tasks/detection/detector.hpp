@@ -65,6 +65,9 @@ class Detector {
   std::vector<uint8_t> input_bytes_;
   PixelQuantizationTable input_table_{};
   bool input_table_is_identity_ = true;
+  // The source size whose letterbox border the input holds (0x0: none yet): frames of that size write
+  // only the image area. Not used where the pixel table rewrites the whole input after the letterbox.
+  cv::Size bordered_for_{};
 
   std::vector<Tensor> outputs_;
   std::vector<float> dequantized_output_;  // a quantised output as floats for the decoder, reused
