@@ -137,24 +137,25 @@ Detector::Detector(const DetectorConfig& config, std::unique_ptr<Session> sessio
 
 LetterboxMeta Detector::preprocess(const cv::Mat& bgr) {
   const LetterboxMeta meta = compute_letterbox(bgr.cols, bgr.rows, info_.input_width, info_.input_height);
-  const bool border_kept = input_dtype_ == DType::kFloat32 || input_table_is_identity_;
+  const bool border_survives = input_dtype_ == DType::kFloat32 || input_table_is_identity_;
   const LetterboxBorder border =
-      border_kept && bordered_for_ == bgr.size() ? LetterboxBorder::kKeep : LetterboxBorder::kPaint;
-  bordered_for_ = border_kept ? bgr.size() : cv::Size{};
+      border_survives && bordered_for_ == bgr.size() ? LetterboxBorder::kKeep : LetterboxBorder::kPaint;
+  bordered_for_ = cv::Size{};  // unknown until the letterbox below has written it (it throws on a bad image)
   if (input_dtype_ == DType::kFloat32) {
     if (info_.input_nhwc) {
       letterbox_to_hwc(bgr, meta, input_.data(), border);
     } else {
       letterbox_to_chw(bgr, meta, input_.data(), border);
     }
-    return meta;
-  }
-  if (info_.input_nhwc) {
-    letterbox_to_hwc(bgr, meta, input_bytes_.data(), border);
   } else {
-    letterbox_to_chw(bgr, meta, input_bytes_.data(), border);
+    if (info_.input_nhwc) {
+      letterbox_to_hwc(bgr, meta, input_bytes_.data(), border);
+    } else {
+      letterbox_to_chw(bgr, meta, input_bytes_.data(), border);
+    }
+    if (!input_table_is_identity_) apply_pixel_table(input_table_, input_bytes_.data(), input_bytes_.size());
   }
-  if (!input_table_is_identity_) apply_pixel_table(input_table_, input_bytes_.data(), input_bytes_.size());
+  if (border_survives) bordered_for_ = bgr.size();
   return meta;
 }
 

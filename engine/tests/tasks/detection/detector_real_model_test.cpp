@@ -5,6 +5,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "../../support/process.hpp"
+#include "smartcamrt/core/error.hpp"
 #include "smartcamrt/tasks/detection/detector.hpp"
 
 namespace smartcamrt {
@@ -47,6 +48,21 @@ TEST(DetectorOnRealModel, FramesOfChangingSizesGiveWhatAFreshDetectorGives) {
   expect_same(detector->detect(portrait), fresh_portrait, "portrait again (border kept)");
   expect_same(detector->detect(landscape), fresh_landscape, "landscape after portrait");
   expect_same(detector->detect(portrait), fresh_portrait, "portrait after landscape");
+}
+
+// A frame the letterbox refuses (one channel) leaves no claim that the border is in place: the next frame
+// of that size still gets its border painted.
+TEST(DetectorOnRealModel, ARefusedFrameDoesNotLeaveTheBorderUnpainted) {
+  const cv::Mat portrait = cv::imread(testing::assets_dir() + "/images/bus.jpg");
+  ASSERT_FALSE(portrait.empty());
+  cv::Mat grey;
+  cv::cvtColor(portrait, grey, cv::COLOR_BGR2GRAY);
+  const Detections fresh = make_detector()->detect(portrait);
+  ASSERT_GE(fresh.size(), 4u);
+
+  const auto detector = make_detector();
+  EXPECT_THROW(detector->detect(grey), Error);
+  expect_same(detector->detect(portrait), fresh, "portrait after a refused frame of its size");
 }
 
 }  // namespace
