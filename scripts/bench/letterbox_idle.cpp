@@ -1,7 +1,8 @@
 // Letterbox variants after an idle pause, as in a real-time run (the engine sleeps ~80 ms between frames
 // at 10 fps, and caches go cold). Measures the levers of docs/benchmarks.md, "Engine overhead": the old
 // split + convertTo path, the fused one-pass conversion the engine uses, with the border kept, on two
-// threads, with the tensor on huge pages, and a busy spin before each frame. Build and run:
+// threads, with the tensor on huge pages, a busy spin before each frame, and the resize of a frame written
+// just before (as the capture thread would, right after its decode). Build and run:
 //   flags="-I/usr/include/opencv4 -lopencv_core -lopencv_imgproc -lopencv_videoio"
 //   g++ -O2 -std=c++17 scripts/bench/letterbox_idle.cpp -o /tmp/letterbox_idle $flags
 //   /tmp/letterbox_idle $SMARTCAMRT_ASSETS/video/vtest.avi [IDLE_MS=30] [SPIN_US=0] [HUGE=0|1]
@@ -59,13 +60,15 @@ void fused_rows(const cv::Mat& src, float* tensor, cv::Rect inner, int r0, int r
   }
 }
 
-enum Variant { kSplitConvert, kFused, kFusedKeepBorder, kFusedTwoThreads, kResizeOnly, kVariants };
-const char* kNames[] = {"split + convertTo (old)", "fused", "fused, border kept", "fused, 2 threads", "resize only"};
+enum Variant { kSplitConvert, kFused, kFusedKeepBorder, kFusedTwoThreads, kResizeOnly, kResizeAfterDecode, kVariants };
+const char* kNames[] = {"split + convertTo (old)", "fused",       "fused, border kept",
+                        "fused, 2 threads",        "resize only", "resize, frame just decoded"};
+static_assert(sizeof(kNames) / sizeof(kNames[0]) == kVariants, "a name per variant");
 
 void letterbox(Variant v, const cv::Mat& bgr, float* tensor, cv::Rect inner) {
   static cv::Mat resized, planes[3];
   cv::resize(bgr, resized, inner.size(), 0, 0, cv::INTER_LINEAR);
-  if (v == kResizeOnly) return;
+  if (v == kResizeOnly || v == kResizeAfterDecode) return;
   if (v != kFusedKeepBorder) {
     for (int c = 0; c < 3; ++c) {
       cv::Mat image(kSize, kSize, CV_32F, tensor + c * kPlane);
@@ -128,8 +131,11 @@ int main(int argc, char** argv) {
       std::this_thread::sleep_for(std::chrono::milliseconds(idle_ms));
       for (const auto end = Clock::now() + std::chrono::microseconds(spin_us); Clock::now() < end;) {
       }
+      const cv::Mat& frame = frames[round % frames.size()];
+      // As on the capture thread right after a decode: the frame was just written on this core.
+      if (v == kResizeAfterDecode) std::memset(frame.data, round & 0xff, frame.total() * frame.elemSize());
       const auto start = Clock::now();
-      letterbox(static_cast<Variant>(v), frames[round % frames.size()], tensor, inner);
+      letterbox(static_cast<Variant>(v), frame, tensor, inner);
       times[v].push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
     }
   }
