@@ -49,7 +49,7 @@ from ..errors import ToolError
 from .config import QuantConfig
 from .float_blocks import conv_blocks
 from .presets import QUANT_PRESETS, get_preset
-from .sensitivity import check_imgsz, conclusion
+from .sensitivity import check_imgsz, conclusion, plot_per_block
 
 VERSION = 3  # 2: scored on held-out folds; 3: ranked by output error on video frames
 # Presets that compute another preset's integers (quantization/presets.py): they share its analysis.
@@ -375,30 +375,14 @@ def analyse(
 
 
 def _plot(result: dict, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    rows = result["per_block"]
-    fig, ax = plt.subplots(figsize=(10, 4))
-    colors = ["tab:red" if row["block"] in result["keep_float"] else "tab:blue" for row in rows]
-    ax.bar(
-        [row["block"].removeprefix("model.") for row in rows],
-        [row["gain"] * 100 for row in rows],
-        color=colors,
+    drop = (result["fp32"]["mAP50-95"] - result["all_int8"]["mAP50-95"]) * 100
+    plot_per_block(
+        result,
+        path,
+        ylabel="output error removed (%)",
+        title=f"onnx-int8 sensitivity per block ({result['frames']} video frames): every block int8 loses "
+        f"{drop:.2f} points (held-out folds)",
     )
-    ax.axhline(0, color="black", linewidth=0.8)
-    ax.set_ylabel("output error removed (%)")
-    ax.set_xlabel("block kept in float (all others int8); red: kept in the export")
-    ax.set_title(
-        f"onnx-int8 sensitivity per block ({result['frames']} video frames): every block int8 loses "
-        f"{(result['fp32']['mAP50-95'] - result['all_int8']['mAP50-95']) * 100:.2f} points (held-out folds)"
-    )
-    ax.tick_params(axis="x", rotation=60)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def describe(result: dict) -> list[str]:

@@ -208,6 +208,18 @@ def _bar(total: int, description: str, enabled: bool):
 
 
 def _plot(result: dict, path: Path) -> None:
+    drop = (result["fp32"]["mAP50-95"] - result["all_int8"]["mAP50-95"]) * 100
+    plot_per_block(
+        result,
+        path,
+        ylabel="mAP50-95 regained (points)",
+        title=f"int8 sensitivity per block ({result['split']} split, {result['images']} images): "
+        f"every block int8 loses {drop:.2f} points",
+    )
+
+
+def plot_per_block(result: dict, path: Path, *, ylabel: str, title: str) -> None:
+    """One bar per block kept in float (100 x its "gain"), red where the export keeps it float."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -215,16 +227,16 @@ def _plot(result: dict, path: Path) -> None:
 
     rows = result["per_block"]
     fig, ax = plt.subplots(figsize=(10, 4))
-    gains = [row["gain"] * 100 for row in rows]
     colors = ["tab:red" if row["block"] in result["keep_float"] else "tab:blue" for row in rows]
-    ax.bar([row["block"].removeprefix("model.") for row in rows], gains, color=colors)
-    ax.set_ylabel("mAP50-95 regained (points)")
-    ax.set_xlabel("block kept in float (all others int8); red: kept in the export")
-    drop = (result["fp32"]["mAP50-95"] - result["all_int8"]["mAP50-95"]) * 100
-    ax.set_title(
-        f"int8 sensitivity per block ({result['split']} split, {result['images']} images): "
-        f"every block int8 loses {drop:.2f} points"
+    ax.bar(
+        [row["block"].removeprefix("model.") for row in rows],
+        [row["gain"] * 100 for row in rows],
+        color=colors,
     )
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_ylabel(ylabel)
+    ax.set_xlabel("block kept in float (all others int8); red: kept in the export")
+    ax.set_title(title)
     ax.tick_params(axis="x", rotation=60)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
