@@ -155,8 +155,11 @@ void ModelSwitcher::prepare_standby(const SwitchRequest& request) {
     return;
   }
   standby_queue_.push_back(config);
-  if (standby_running_) return;  // the loop takes it after the load in progress
-  // The loop has ended (standby_running_ is false, set as its last step under the mutex): reap it.
+  if (!standby_running_) start_standby_loop();  // else the loop takes it after the load in progress
+}
+
+void ModelSwitcher::start_standby_loop() {
+  // The last loop has ended (standby_running_ is false, set as its last step under the mutex): reap it.
   if (standby_worker_.joinable()) standby_worker_.join();
   standby_running_ = true;
   standby_worker_ = std::thread(&ModelSwitcher::standby_loop, this);
@@ -222,12 +225,8 @@ void ModelSwitcher::retire(std::unique_ptr<Task> old) {
   std::lock_guard<std::mutex> lock(mutex_);
   const std::string runtime = old->info().runtime;
   add_to_pool({previous_, runtime, std::move(old)});  // a request for it takes it back warm
-  if (!graveyard_.empty() && !standby_running_) {
-    // A task evicted from the pool: freed by the standby thread, not here on the pipeline thread.
-    if (standby_worker_.joinable()) standby_worker_.join();
-    standby_running_ = true;
-    standby_worker_ = std::thread(&ModelSwitcher::standby_loop, this);
-  }
+  // A task evicted from the pool: freed by the standby thread, not here on the pipeline thread.
+  if (!graveyard_.empty() && !standby_running_) start_standby_loop();
 }
 
 }  // namespace smartcamrt

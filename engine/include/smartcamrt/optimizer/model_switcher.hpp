@@ -89,6 +89,7 @@ class ModelSwitcher {
   TaskConfig previous_;     // what base_ was before the last task taken over: the one retired next
   std::unique_ptr<Task> take_from_pool(const TaskConfig& config);  // mutex_ held
   void add_to_pool(Held held);                                     // mutex_ held; evicts to the graveyard
+  void start_standby_loop();  // mutex_ held, loop not running: reaps the last loop's thread, starts one
   void standby_loop();
 
   std::thread standby_worker_;
