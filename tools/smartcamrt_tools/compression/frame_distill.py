@@ -18,7 +18,7 @@ from torch import nn
 from ..yolov5 import DetectionModel
 from .distill import distillation_loss
 from .loss import raw_outputs
-from .train import FineTuneConfig, _lr_at, _param_groups, progress
+from .train import FineTuneConfig, _lr_at, progress, sgd_for, sgd_step
 
 
 def _set_train_mode(model: nn.Module, freeze_bn: bool) -> None:
@@ -44,13 +44,8 @@ def distill_unlabelled(
     generator = torch.Generator().manual_seed(config.seed)
     student.requires_grad_(True)
     _set_train_mode(student, freeze_bn)
-    for module in student.modules():
-        if isinstance(module, nn.BatchNorm2d):
-            module.momentum = config.bn_momentum
+    optimizer = sgd_for(student, config)
     teacher.eval().requires_grad_(False)
-    optimizer = torch.optim.SGD(
-        _param_groups(student, config.weight_decay), lr=config.lr, momentum=config.momentum, nesterov=True
-    )
     steps_per_epoch = math.ceil(images.shape[0] / config.batch_size)
     total_steps, step, history = steps_per_epoch * config.epochs, 0, []
     bar = progress(total_steps, "distilling (unlabelled)") if show_progress else None
@@ -64,15 +59,10 @@ def distill_unlabelled(
                     flip = torch.rand(batch.shape[0], generator=generator) < 0.5
                     batch[flip] = batch[flip].flip(-1)
                 lr = _lr_at(step, total_steps, steps_per_epoch, config.lr)
-                for group in optimizer.param_groups:
-                    group["lr"] = lr
                 with torch.no_grad():
                     target = raw_outputs(teacher, batch)
                 loss, parts = distillation_loss(raw_outputs(student, batch), target)
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                nn.utils.clip_grad_norm_(student.parameters(), max_norm=10.0)
-                optimizer.step()
+                sgd_step(optimizer, student, loss, lr)
                 sums += parts
                 step += 1
                 if bar is not None:

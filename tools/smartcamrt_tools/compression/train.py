@@ -61,6 +61,27 @@ def _param_groups(model: nn.Module, weight_decay: float) -> list[dict]:
     return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
 
 
+def sgd_for(model: nn.Module, config: FineTuneConfig) -> torch.optim.SGD:
+    """YOLOv5's optimiser: SGD with Nesterov momentum, weight decay on conv and linear weights only. Also sets
+    the BatchNorm momentum of ``model``."""
+    for module in model.modules():
+        if isinstance(module, nn.BatchNorm2d):
+            module.momentum = config.bn_momentum
+    return torch.optim.SGD(
+        _param_groups(model, config.weight_decay), lr=config.lr, momentum=config.momentum, nesterov=True
+    )
+
+
+def sgd_step(optimizer: torch.optim.SGD, model: nn.Module, loss: torch.Tensor, lr: float) -> None:
+    """One update at learning rate ``lr``, gradients clipped to norm 10 as YOLOv5 does."""
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    nn.utils.clip_grad_norm_(model.parameters(), max_norm=10.0)
+    optimizer.step()
+
+
 def fine_tune(
     model: DetectionModel,
     data: TrainSet,
@@ -74,15 +95,10 @@ def fine_tune(
     torch.manual_seed(config.seed)
     generator = torch.Generator().manual_seed(config.seed)
     model.requires_grad_(True).train()
-    for module in model.modules():
-        if isinstance(module, nn.BatchNorm2d):
-            module.momentum = config.bn_momentum
+    optimizer = sgd_for(model, config)
     if teacher is not None:
         teacher.eval().requires_grad_(False)
     criterion = YoloLoss(model, data.imgsz)
-    optimizer = torch.optim.SGD(
-        _param_groups(model, config.weight_decay), lr=config.lr, momentum=config.momentum, nesterov=True
-    )
     steps_per_epoch = math.ceil(len(data) / config.batch_size)
     total_steps, warmup = steps_per_epoch * config.epochs, steps_per_epoch
     history, step = [], 0
@@ -92,8 +108,6 @@ def fine_tune(
             sums = torch.zeros(6)
             for images, targets in data.batches(config.batch_size, generator, flip=config.flip):
                 lr = _lr_at(step, total_steps, warmup, config.lr)
-                for group in optimizer.param_groups:
-                    group["lr"] = lr
                 levels = raw_outputs(model, images)
                 loss, parts = criterion(levels, targets)
                 kd_parts = torch.zeros(3)
@@ -102,10 +116,7 @@ def fine_tune(
                         teacher_levels = raw_outputs(teacher, images)
                     kd, kd_parts = distillation_loss(levels, teacher_levels)
                     loss = loss + config.distill_weight * kd
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                nn.utils.clip_grad_norm_(model.parameters(), max_norm=10.0)
-                optimizer.step()
+                sgd_step(optimizer, model, loss, lr)
                 sums += torch.cat((parts, kd_parts))
                 step += 1
                 if bar is not None:
