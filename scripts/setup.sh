@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs everything SmartCamRT needs on a fresh Debian 12 machine, from package registries only,
 # then builds the engine. Idempotent: each step is skipped when its result is already there.
-#   1. Debian packages (compilers, CMake, OpenCV 4.6 modules, GoogleTest, CLI11, nlohmann-json, ...)
+#   1. Debian packages (compilers, CMake, libjpeg/libpng, GoogleTest, CLI11, nlohmann-json, ...)
+#   1b. the engine's lean OpenCV 4.6 + FFmpeg (scripts/build-codecs.sh: built once per machine from
+#       Debian's sources, ~12 min, kept in ~/.cache/smartcamrt/deps), unless OpenCV_DIR names one
 #   2. the ONNX Runtime C/C++ SDK (scripts/fetch-ort-sdk.sh), unless ONNXRUNTIME_ROOT names one
 #   3. a Python 3.11 venv (.venv) with the pinned tooling (tools/requirements.txt) and smartcamrt-tools
 #   3b. the LiteRT/TFLite C API SDK (scripts/fetch-litert.sh), unless LITERT_ROOT names one
@@ -15,8 +17,8 @@ cd "$repo"
 say() { printf '[setup] %s\n' "$*" >&2; }
 
 # 1. Debian packages ---------------------------------------------------------------------------
-apt_packages=(build-essential cmake ninja-build pkg-config git ca-certificates
-  libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libopencv-videoio-dev
+apt_packages=(build-essential cmake ninja-build pkg-config git ca-certificates dpkg-dev xz-utils nasm
+  libjpeg62-turbo-dev libpng-dev zlib1g-dev
   libgtest-dev libgmock-dev nlohmann-json3-dev libcli11-dev libcpp-httplib-dev clang-format ffmpeg
   python3 python3-venv npm)
 missing=()
@@ -36,6 +38,17 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
   say "Debian packages: present"
+fi
+
+# 1b. Lean OpenCV + FFmpeg -------------------------------------------------------------------
+# Debian's OpenCV links GDAL, GStreamer and every codec library: ~50 MB of a run's memory (docs/benchmarks.md).
+if [[ -n "${OpenCV_DIR:-}" ]]; then
+  [[ -f "$OpenCV_DIR/OpenCVConfig.cmake" ]] || { say "OpenCV_DIR=$OpenCV_DIR has no OpenCVConfig.cmake"; exit 1; }
+  opencv_dir="$OpenCV_DIR"
+  say "OpenCV: $opencv_dir (from OpenCV_DIR)"
+else
+  opencv_dir="$(bash scripts/build-codecs.sh | tail -n 1)"
+  say "OpenCV (lean, with its FFmpeg): $opencv_dir"
 fi
 
 # 2. ONNX Runtime C/C++ SDK --------------------------------------------------------------------
@@ -102,7 +115,8 @@ fi
 
 # 4. Build --------------------------------------------------------------------------------------
 if [[ "${SMARTCAMRT_SKIP_BUILD:-0}" != 1 ]]; then
-  [[ -f build/CMakeCache.txt ]] || cmake --preset release >/dev/null
+  # Configured every time (seconds) so that a build folder made against another OpenCV moves to this one.
+  cmake --preset release -DOpenCV_DIR="$opencv_dir" >/dev/null
   say "building (cmake --build build)"
   cmake --build build -j "$(nproc)" >/dev/null || cmake --build build -j 1
   say "engine: $repo/build/smartcamrt"

@@ -3,7 +3,8 @@
 // split + convertTo path, the fused one-pass conversion the engine uses, with the border kept, on two
 // threads, with the tensor on huge pages, a busy spin before each frame, and the resize of a frame written
 // just before (as the capture thread would, right after its decode). Build and run:
-//   flags="-I/usr/include/opencv4 -lopencv_core -lopencv_imgproc -lopencv_videoio"
+//   cv="$(dirname "$(bash scripts/build-codecs.sh)")/../.."   # the engine's OpenCV (scripts/setup.sh built it)
+//   flags="-I$cv/include/opencv4 -L$cv/lib -Wl,-rpath,$cv/lib -lopencv_core -lopencv_imgproc -lopencv_videoio"
 //   g++ -O2 -std=c++17 scripts/bench/letterbox_idle.cpp -o /tmp/letterbox_idle $flags
 //   /tmp/letterbox_idle $SMARTCAMRT_ASSETS/video/vtest.avi [IDLE_MS=30] [SPIN_US=0] [HUGE=0|1]
 // Prints p50/p90 per variant (interleaved, 200 rounds) and checks every variant is bit-identical.
