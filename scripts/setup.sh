@@ -3,7 +3,7 @@
 # then builds the engine. Idempotent: each step is skipped when its result is already there.
 #   1. Debian packages (compilers, CMake, libjpeg/libpng, GoogleTest, CLI11, nlohmann-json, ...)
 #   1b. the engine's lean OpenCV 4.6 + FFmpeg (scripts/build-codecs.sh: built once per machine from
-#       Debian's sources, ~12 min, kept in ~/.cache/smartcamrt/deps), unless OpenCV_DIR names one
+#       Debian's sources, ~12 min on 2 cores, kept in ~/.cache/smartcamrt/deps), unless OpenCV_DIR names one
 #   2. the ONNX Runtime C/C++ SDK (scripts/fetch-ort-sdk.sh), unless ONNXRUNTIME_ROOT names one
 #   3. a Python 3.11 venv (.venv) with the pinned tooling (tools/requirements.txt) and smartcamrt-tools
 #   3b. the LiteRT/TFLite C API SDK (scripts/fetch-litert.sh), unless LITERT_ROOT names one
