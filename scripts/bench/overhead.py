@@ -10,6 +10,8 @@ Per pair (pairs interleaved, medians over pairs; the VM's slow spells move singl
            (a) the engine's own time per frame, p50 of (e2e - infer) over the run's frames, / raw p50
                (or the run's infer p50 where that is lower);
            (b) e2e p50 / raw p50 of the same pair; infer p50 in the run / raw p50 (threads waking up);
+               e2e p50 / the raw session paced as the run is (like for like: the idle penalty is the
+               platform's);
   raw      again after the runs: the pair's raw p50 is the lower of the two (slow spells);
            (c) the run's peak RSS (wait4's ru_maxrss of the process).
 Once: (c) the floor, peak RSS of scripts/bench/ort_floor.c (ORT's C API, same model and threads, nothing
@@ -264,6 +266,9 @@ def summarize(name: str, pairs: list[dict], cold: dict) -> dict:
         ),
         "e2e_p50_ms": p50([r["e2e_p50_ms"] for r, _ in steady]),
         "e2e_ratio": p50([r["e2e_p50_ms"] / p["raw_p50_ms"] for r, p in steady]),
+        # Like for like: against the session alone paced as the run is, whose idle penalty (cold caches
+        # after the wait between frames) is the platform's, not the engine's.
+        "e2e_paced_ratio": p50([r["e2e_p50_ms"] / p["raw_paced_p50_ms"] for r, p in steady]),
         "infer_ratio": p50([r["infer_p50_ms"] / p["raw_p50_ms"] for r, p in steady]),
         "slow_spell_runs": len(runs) - len(steady),
         "pre_p50_ms": p50([r["pre_p50_ms"] for r in runs]),
@@ -454,16 +459,18 @@ def render(r: dict) -> str:
         f"interleaved pairs. Raw session p50 {fmt(r['raw_p50_ms'])} ms back to back, "
         f"{fmt(r['raw_paced_p50_ms'])} ms paced at 100 ms.",
         "",
-        "| variant | own ms (e2e−infer) | own / raw (≤ 0.05) | e2e / raw (≤ 1.05) | infer in run / raw "
-        "| slow-spell runs left out | pre ms | post ms | queue ms | peak RSS MB (≤ 120) | cold s (≤ 0.25) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| variant | own ms (e2e−infer) | own / raw (≤ 0.05) | e2e / raw (≤ 1.05) | e2e / raw paced "
+        "| infer in run / raw | slow-spell runs left out | pre ms | post ms | queue ms | peak RSS MB (≤ 120) "
+        "| cold s (≤ 0.25) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, v in r["variants"].items():
         lines.append(
             f"| {name} | {fmt(v['own_p50_ms'])} | {fmt(v['own_ratio'], 3)} | {fmt(v['e2e_ratio'], 3)} | "
-            f"{fmt(v['infer_ratio'], 3)} | {v.get('slow_spell_runs', 0)} | {fmt(v['pre_p50_ms'])} | "
-            f"{fmt(v['post_p50_ms'])} | "
-            f"{fmt(v['queue_p50_ms'])} | {fmt(v['peak_rss_mb'], 1)} | {fmt(v['cold_s'], 3)} |"
+            f"{fmt(v.get('e2e_paced_ratio'), 3)} | {fmt(v['infer_ratio'], 3)} | "
+            f"{v.get('slow_spell_runs', 0)} | {fmt(v['pre_p50_ms'])} | {fmt(v['post_p50_ms'])} | "
+            f"{fmt(v['queue_p50_ms'])} | "
+            f"{fmt(v['peak_rss_mb'], 1)} | {fmt(v['cold_s'], 3)} |"
         )
     floor = r["floor"]
     if floor:
