@@ -16,19 +16,31 @@
 #
 # Usage: scripts/build-codecs.sh [DEST]
 # Prints OpenCV's CMake package folder (for -DOpenCV_DIR) on its last line. Idempotent: a complete build
-# is kept. DEST defaults to a folder keyed by this script's content under the user's cache
-# ($SMARTCAMRT_DEPS_CACHE, else ~/.cache/smartcamrt/deps), so that clones on one machine share it.
+# is kept. DEST defaults to a folder keyed by this script's code (its lines without comments: a comment
+# changes no build) under the user's cache ($SMARTCAMRT_DEPS_CACHE, else ~/.cache/smartcamrt/deps), so that
+# clones on one machine share it; two setups at once build it once (a lock), the second waits.
 # Takes ~12 minutes on 2 cores; progress goes to stderr.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
-key="$(sha256sum "$here/build-codecs.sh" | cut -c1-12)"
+key="$(grep -v '^[[:space:]]*#' "$here/build-codecs.sh" | sha256sum | cut -c1-12)"
 cache="${SMARTCAMRT_DEPS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/smartcamrt/deps}"
 dest="${1:-$cache/codecs-$key}"
 opencv_dir="$dest/lib/cmake/opencv4"
 say() { printf 'build-codecs: %s\n' "$*" >&2; }
+complete() { [[ -f "$dest/COMPLETE" && -f "$opencv_dir/OpenCVConfig.cmake" ]]; }
 
-if [[ -f "$dest/COMPLETE" && -f "$opencv_dir/OpenCVConfig.cmake" ]]; then
+if complete; then
+  echo "$opencv_dir"
+  exit 0
+fi
+mkdir -p "$(dirname "$dest")"
+exec 9>"$dest.lock"
+if ! flock -n 9; then
+  say "another setup is building $dest: waiting for it"
+  flock 9
+fi
+if complete; then # built while this one waited
   echo "$opencv_dir"
   exit 0
 fi
