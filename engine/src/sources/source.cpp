@@ -38,6 +38,17 @@ bool is_image_file(const fs::path& path) {
   return std::find(kImageSuffixes.begin(), kImageSuffixes.end(), ext) != kImageSuffixes.end();
 }
 
+// Why an image listed above does not decode, when the reason is the build: the engine's lean OpenCV
+// (scripts/build-codecs.sh) has no WebP or TIFF decoder. Empty otherwise (a broken file).
+std::string missing_decoder(const fs::path& file) {
+  std::string ext = file.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  const char* format = ext == ".webp" ? "WebP" : (ext == ".tif" || ext == ".tiff") ? "TIFF" : nullptr;
+  // No API says whether a decoder is built in; the encoder comes from the same library (libwebp, libtiff).
+  if (!format || cv::haveImageWriter(ext)) return "";
+  return std::string(" (this build's OpenCV has no ") + format + " decoder: convert it to JPEG or PNG)";
+}
+
 bool is_all_digits(const std::string& text) {
   return !text.empty() && std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); });
 }
@@ -58,7 +69,8 @@ class ImageSource final : public FrameSource {
     info_.frame_count = static_cast<int64_t>(files_.size());
     const auto start = Clock::now();
     if (!load(0, first_)) {
-      throw Error("source '" + spec + "': cannot decode image '" + files_[0].filename().string() + "'");
+      throw Error("source '" + spec + "': cannot decode image '" + files_[0].filename().string() + "'" +
+                  missing_decoder(files_[0]));
     }
     first_.preread_ms = ms_between(start, Clock::now());
     info_.width = first_.image.cols;

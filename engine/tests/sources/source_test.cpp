@@ -80,6 +80,25 @@ TEST(Source, BadSourcesGiveOneLineErrorsNamingThem) {
   EXPECT_EQ(error_of(""), "--source: no source given");
 }
 
+// The engine's OpenCV is built without WebP and TIFF (scripts/build-codecs.sh): such an image says so.
+TEST(Source, AnImageOfAFormatTheBuildCannotDecodeSaysWhichFormat) {
+  const std::string dir = testing::make_temp_dir("source-format");
+  const std::string tiff = dir + "/scan.tif";
+  std::ofstream(tiff, std::ios::binary) << std::string("II*\0", 4) << std::string(64, '\0');  // a TIFF header
+  const std::string error = error_of(tiff);
+  EXPECT_NE(error.find("source '" + tiff + "': cannot decode image 'scan.tif'"), std::string::npos) << error;
+  if (cv::haveImageWriter(".tif")) {
+    EXPECT_EQ(error.find("decoder"), std::string::npos) << "a TIFF reader is built in: the file is just broken";
+  } else {
+    EXPECT_NE(error.find("this build's OpenCV has no TIFF decoder: convert it to JPEG or PNG"), std::string::npos)
+        << error;
+  }
+  std::ofstream(dir + "/broken.webp") << "not a webp";
+  if (!cv::haveImageWriter(".webp")) {
+    EXPECT_NE(error_of(dir + "/broken.webp").find("no WebP decoder"), std::string::npos);
+  }
+}
+
 TEST(Source, TruncatedVideoIsAnErrorWhenNoFrameDecodes) {
   const std::string dir = testing::make_temp_dir("source-truncated");
   const std::string full = write_video(dir + "/full.avi", 10);
