@@ -31,9 +31,14 @@ const char* source_kind_name(SourceKind kind) {
 
 namespace {
 
-bool is_image_file(const fs::path& path) {
+std::string lowercase_extension(const fs::path& path) {
   std::string ext = path.extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  return ext;
+}
+
+bool is_image_file(const fs::path& path) {
+  const std::string ext = lowercase_extension(path);
   static const std::vector<std::string> kImageSuffixes{".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"};
   return std::find(kImageSuffixes.begin(), kImageSuffixes.end(), ext) != kImageSuffixes.end();
 }
@@ -41,8 +46,7 @@ bool is_image_file(const fs::path& path) {
 // Why an image listed above does not decode, when the reason is the build: the engine's lean OpenCV
 // (scripts/build-codecs.sh) has no WebP or TIFF decoder. Empty otherwise (a broken file).
 std::string missing_decoder(const fs::path& file) {
-  std::string ext = file.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  const std::string ext = lowercase_extension(file);
   const char* format = ext == ".webp" ? "WebP" : (ext == ".tif" || ext == ".tiff") ? "TIFF" : nullptr;
   // No API says whether a decoder is built in; the encoder comes from the same library (libwebp, libtiff).
   if (!format || cv::haveImageWriter(ext)) return "";
